@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"authbff/graph/auth"
+)
+
+// config is everything serve reads from AUTH_* variables (CONTRACT.md §6).
+type config struct {
+	Addr          string
+	DatabaseURL   string
+	SMTPURL       string
+	RateLimits    bool
+	Introspection bool
+	Playground    bool
+	Auth          auth.Config
+	ShutdownWait  time.Duration
+	LogLevel      string
+}
+
+// loadConfig reads the environment; every variable is optional. Bad values are errors
+// naming the variable, so a typo stops the server instead of running with a default.
+func loadConfig(getenv func(string) string) (config, error) {
+	p := envParser{getenv: getenv}
+	c := config{
+		Addr:          p.str("AUTH_ADDR", ":8080"),
+		DatabaseURL:   p.str("AUTH_DATABASE_URL", "sqlite:data/auth.db"),
+		SMTPURL:       p.str("AUTH_SMTP_URL", ""),
+		RateLimits:    p.onOff("AUTH_RATE_LIMITS", true),
+		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", true),
+		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
+		ShutdownWait:  12 * time.Second,
+		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
+	}
+	c.Auth = auth.Config{
+		AllowRegistration: p.boolean("AUTH_ALLOW_REGISTRATION", true),
+		AccessTTL:         p.duration("AUTH_ACCESS_TTL", 15*time.Minute),
+		RefreshTTL:        p.duration("AUTH_REFRESH_TTL", 168*time.Hour),
+		SessionMaxAge:     p.duration("AUTH_SESSION_MAX_AGE", 720*time.Hour),
+		RefreshReuseGrace: p.duration("AUTH_REFRESH_REUSE_GRACE", 10*time.Second),
+		Issuer:            p.str("AUTH_JWT_ISSUER", "authbff"),
+		Audience:          p.str("AUTH_JWT_AUDIENCE", ""),
+		JWTSecret:         []byte(p.str("AUTH_JWT_SECRET", "")),
+		FrontendURL:       strings.TrimRight(p.str("AUTH_FRONTEND_URL", "http://localhost:3000"), "/"),
+		MailFrom:          p.str("AUTH_MAIL_FROM", "no-reply@localhost"),
+		Hash: auth.HashParams{
+			MemoryKiB: uint32(p.integer("AUTH_HASH_MEMORY_KIB", int(auth.DefaultHashParams.MemoryKiB), 8, 4<<20)),
+			Time:      uint32(p.integer("AUTH_HASH_TIME", int(auth.DefaultHashParams.Time), 1, 100)),
+			Threads:   uint8(p.integer("AUTH_HASH_THREADS", int(auth.DefaultHashParams.Threads), 1, 255)),
+		},
+	}
+	if s := c.Auth.JWTSecret; len(s) > 0 && len(s) < auth.MinSecretLen {
+		p.errs = append(p.errs, fmt.Errorf("AUTH_JWT_SECRET must be at least %d bytes (it is %d); generate one with `openssl rand -hex 32`", auth.MinSecretLen, len(s)))
+	}
+	if c.Auth.AccessTTL <= 0 || c.Auth.RefreshTTL <= 0 || c.Auth.SessionMaxAge <= 0 {
+		p.errs = append(p.errs, errors.New("AUTH_ACCESS_TTL, AUTH_REFRESH_TTL and AUTH_SESSION_MAX_AGE must be positive"))
+	}
+	return c, errors.Join(p.errs...)
+}
+
+type envParser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *envParser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *envParser) boolean(name string, def bool) bool {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.ToLower(v))
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		return def
+	}
+	return b
+}
+
+func (p *envParser) onOff(name string, def bool) bool {
+	switch v := strings.ToLower(p.str(name, "")); v {
+	case "":
+		return def
+	case "on", "true", "1", "yes":
+		return true
+	case "off", "false", "0", "no":
+		return false
+	default:
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want on or off", name, v))
+		return def
+	}
+}
+
+func (p *envParser) duration(name string, def time.Duration) time.Duration {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want a Go duration such as 15m or 168h", name, v))
+		return def
+	}
+	return d
+}
+
+func (p *envParser) integer(name string, def, lo, hi int) int {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want an integer from %d to %d", name, v, lo, hi))
+		return def
+	}
+	return n
+}

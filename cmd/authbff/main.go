@@ -1,0 +1,51 @@
+// Command authbff is the authentication service: `authbff serve` runs the HTTP server.
+// This package is the only place that reads the environment.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `authbff: authentication service (GraphQL + the legacy /v1/auth REST routes)
+
+Usage:
+  authbff serve        run the HTTP server (configured by AUTH_* environment variables)
+  authbff help         show this help
+
+See README.md for the configuration variables.
+`
+
+// run is main without the process: arguments, environment and output are passed in,
+// so tests can run the binary's code in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		if err := serve(ctx, args[1:], getenv, stderr); err != nil {
+			fmt.Fprintf(stderr, "authbff: %v\n", err)
+			return 1
+		}
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "authbff: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"authbff/graph"
+	"authbff/graph/auth"
+	"authbff/rest"
+)
+
+// serve runs the HTTP server until ctx ends (SIGINT/SIGTERM), then stops accepting,
+// finishes the requests in flight and the mail being sent, and returns nil.
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("serve takes no arguments (configure it with AUTH_* variables)")
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	return serveWith(ctx, cfg, log, nil)
+}
+
+// serveWith is serve with a parsed configuration; ready, if not nil, receives the
+// listening address (tests use it).
+func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
+	db, err := auth.OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg.Auth.Log = log
+	if cfg.SMTPURL == "" {
+		log.Warn("AUTH_SMTP_URL is unset: e-mails, with their links, are written to this log (development only)")
+	} else {
+		return errors.New("AUTH_SMTP_URL: SMTP delivery is not available in this build")
+	}
+	svc, err := auth.New(ctx, db, cfg.Auth)
+	if err != nil {
+		return err
+	}
+	h, err := rest.NewRouter(rest.Options{
+		Resolver:   &graph.Resolver{Auth: svc},
+		GraphQL:    graph.Options{Introspection: cfg.Introspection},
+		Playground: cfg.Playground,
+		Log:        log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { svc.RunMailer(mailCtx) })
+
+	addr := ln.Addr().String()
+	log.Info("authbff listening", "addr", addr, "url", "http://"+displayAddr(addr), "graphql", "/graphql",
+		"playground", cfg.Playground, "database", redactURL(cfg.DatabaseURL))
+	if ready != nil {
+		ready <- addr
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopMail()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopMail()
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func displayAddr(addr string) string {
+	if strings.HasPrefix(addr, "[::]:") {
+		return "localhost:" + strings.TrimPrefix(addr, "[::]:")
+	}
+	if strings.HasPrefix(addr, "0.0.0.0:") {
+		return "localhost:" + strings.TrimPrefix(addr, "0.0.0.0:")
+	}
+	return addr
+}
+
+// redactURL hides a password in a database URL before it is logged.
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		cred := rest[:at]
+		if user, _, ok := strings.Cut(cred, ":"); ok {
+			return scheme + "://" + user + ":***@" + rest[at+1:]
+		}
+	}
+	return u
+}

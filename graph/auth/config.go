@@ -1,0 +1,91 @@
+package auth
+
+import (
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// Config holds everything the service needs from outside. cmd/authbff fills it from the
+// AUTH_* environment variables; tests fill it directly (cheap hash parameters, a clock).
+type Config struct {
+	AllowRegistration bool
+	AccessTTL         time.Duration // access token lifetime (expires_in)
+	RefreshTTL        time.Duration // refresh token idle lifetime
+	SessionMaxAge     time.Duration // absolute session lifetime from login
+	RefreshReuseGrace time.Duration // how long a rotated refresh token may be presented again
+	Issuer            string
+	Audience          string // written and required when set
+	// JWTSecret signs access tokens (HS256). Empty: a secret is generated once and kept
+	// in the settings table, shared by every replica.
+	JWTSecret   []byte
+	FrontendURL string // base of e-mail links
+
+	Hash            HashParams
+	HashConcurrency int           // argon2 computations at once (default: CPUs)
+	HashWait        time.Duration // how long a request may wait for a hashing slot
+	MaxSessions     int           // live sessions per user; the next login ends the oldest
+
+	// MailSender delivers outbox messages. Nil: messages are written to the log.
+	MailSender  Sender
+	MailFrom    string
+	MailRetries int // attempts before a message is marked failed
+
+	Now  func() time.Time
+	Rand io.Reader
+	Log  *slog.Logger
+}
+
+// MinSecretLen is the shortest accepted AUTH_JWT_SECRET, in bytes (HS256 wants ≥ 256 bits).
+const MinSecretLen = 32
+
+func (c Config) withDefaults() Config {
+	if c.AccessTTL <= 0 {
+		c.AccessTTL = 15 * time.Minute
+	}
+	if c.RefreshTTL <= 0 {
+		c.RefreshTTL = 168 * time.Hour
+	}
+	if c.SessionMaxAge <= 0 {
+		c.SessionMaxAge = 720 * time.Hour
+	}
+	if c.RefreshReuseGrace < 0 {
+		c.RefreshReuseGrace = 0
+	}
+	if c.Issuer == "" {
+		c.Issuer = "authbff"
+	}
+	if c.FrontendURL == "" {
+		c.FrontendURL = "http://localhost:3000"
+	}
+	if c.Hash == (HashParams{}) {
+		c.Hash = DefaultHashParams
+	}
+	if c.HashConcurrency <= 0 {
+		c.HashConcurrency = runtime.NumCPU()
+	}
+	if c.HashWait <= 0 {
+		c.HashWait = 2 * time.Second
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = 50
+	}
+	if c.MailFrom == "" {
+		c.MailFrom = "no-reply@localhost"
+	}
+	if c.MailRetries <= 0 {
+		c.MailRetries = 12
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

@@ -1,0 +1,180 @@
+package auth
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/onetimetoken"
+	"authbff/ent/session"
+	"authbff/ent/user"
+)
+
+// One-time token lifetimes (CONTRACT.md §4).
+const (
+	VerifyTokenTTL = 24 * time.Hour
+	ResetTokenTTL  = time.Hour
+)
+
+// issueToken stores a new one-time token of kind for uid (only its hash) and returns it.
+func (s *Service) issueToken(ctx context.Context, tx *ent.Tx, uid uuid.UUID, kind onetimetoken.Kind, ttl time.Duration, now time.Time) (string, error) {
+	tok, err := newOpaqueToken(s.cfg.Rand)
+	if err != nil {
+		return "", err
+	}
+	err = tx.OneTimeToken.Create().SetID(uuid.New()).SetUserID(uid).SetKind(kind).SetTokenHash(hashToken(tok)).
+		SetCreatedAt(now).SetExpiresAt(now.Add(ttl)).Exec(ctx)
+	return tok, err
+}
+
+// consumeToken marks a live token of kind used and returns its user id. The conditional
+// update makes it single use even under concurrent requests. Errors: INVALID_TOKEN.
+func consumeToken(ctx context.Context, tx *ent.Tx, kind onetimetoken.Kind, token string, now time.Time) (uuid.UUID, error) {
+	h := hashToken(token)
+	n, err := tx.OneTimeToken.Update().Where(onetimetoken.TokenHash(h), onetimetoken.KindEQ(kind),
+		onetimetoken.UsedAtIsNil(), onetimetoken.ExpiresAtGT(now)).SetUsedAt(now).Save(ctx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if n != 1 {
+		return uuid.Nil, newError(CodeInvalidToken, MsgInvalidToken)
+	}
+	t, err := tx.OneTimeToken.Query().Where(onetimetoken.TokenHash(h)).Only(ctx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return t.UserID, nil
+}
+
+// link builds a front-end URL carrying token.
+func (s *Service) link(path, token string) string {
+	return s.cfg.FrontendURL + path + "?token=" + url.QueryEscape(token)
+}
+
+// sendVerification issues a verification token and queues its mail to the stored address.
+func (s *Service) sendVerification(ctx context.Context, tx *ent.Tx, u *ent.User, now time.Time) error {
+	tok, err := s.issueToken(ctx, tx, u.ID, onetimetoken.KindVerifyEmail, VerifyTokenTTL, now)
+	if err != nil {
+		return err
+	}
+	return s.enqueueMail(ctx, tx, MailVerify, u.Email, mailData{Username: u.Username, Link: s.link("/verify-email", tok)}, now)
+}
+
+// VerifyEmail consumes a verification token and marks the address verified.
+// Errors: VALIDATION_ERROR, INVALID_TOKEN (unknown, expired or used).
+func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+	if _, err := validate("verifyEmail", Values{"token": token}); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		uid, err := consumeToken(ctx, tx, onetimetoken.KindVerifyEmail, token, now)
+		if err != nil {
+			return err
+		}
+		return tx.User.UpdateOneID(uid).SetIsVerified(true).SetUpdatedAt(now).Exec(ctx)
+	})
+}
+
+// ResendVerification queues a new verification mail when email belongs to an active,
+// unverified account. It answers the same whether or not it does (no enumeration).
+// Errors: VALIDATION_ERROR.
+func (s *Service) ResendVerification(ctx context.Context, email string) error {
+	v, err := validate("resendVerification", Values{"email": email})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		u, err := tx.User.Query().Where(user.EmailKey(foldKey(v["email"])), user.IsActive(true), user.IsVerified(false)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.sendVerification(ctx, tx, u, now)
+	})
+	if err == nil {
+		s.wakeMailer()
+	}
+	return err
+}
+
+// ForgotPassword queues a reset mail when email belongs to an active account, to the
+// address stored on the account. It answers the same either way. Errors: VALIDATION_ERROR.
+func (s *Service) ForgotPassword(ctx context.Context, email string) error {
+	v, err := validate("forgotPassword", Values{"email": email})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		u, err := tx.User.Query().Where(user.EmailKey(foldKey(v["email"])), user.IsActive(true)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		tok, err := s.issueToken(ctx, tx, u.ID, onetimetoken.KindResetPassword, ResetTokenTTL, now)
+		if err != nil {
+			return err
+		}
+		return s.enqueueMail(ctx, tx, MailReset, u.Email, mailData{Username: u.Username, Link: s.link("/reset-password", tok)}, now)
+	})
+	if err == nil {
+		s.wakeMailer()
+	}
+	return err
+}
+
+// ResetPasswordInput is the reset-password form.
+type ResetPasswordInput struct {
+	Token       string
+	NewPassword string
+}
+
+// ResetPassword consumes a reset token and sets a new password. It ends every session
+// of the account, voids its other reset tokens, clears the failed-login count and marks
+// the address verified (the mail proved it).
+// Errors: VALIDATION_ERROR, INVALID_TOKEN, SERVICE_UNAVAILABLE.
+func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) error {
+	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
+		return err
+	}
+	hash, err := s.hash.Hash(ctx, in.NewPassword)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var notify *ent.User
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		uid, err := consumeToken(ctx, tx, onetimetoken.KindResetPassword, in.Token, now)
+		if err != nil {
+			return err
+		}
+		u, err := tx.User.UpdateOneID(uid).SetPasswordHash(hash).SetIsVerified(true).SetFailedLogins(0).
+			SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
+			onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		if err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).
+			SetRevokedAt(now).SetRevokeReason("password_reset").Exec(ctx); err != nil {
+			return err
+		}
+		notify = u
+		return s.enqueueMail(ctx, tx, MailPasswordChanged, u.Email, mailData{Username: u.Username}, now)
+	})
+	if err == nil && notify != nil {
+		s.wakeMailer()
+	}
+	return err
+}

@@ -1,0 +1,212 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	htmltemplate "html/template"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/mail"
+)
+
+// Mail kinds; each has templates/<kind>.subject.txt, .txt and .html.
+const (
+	MailVerify          = "verify_email"
+	MailReset           = "reset_password"
+	MailInvite          = "invite"
+	MailPasswordChanged = "password_changed"
+)
+
+// Message is one e-mail ready to send.
+type Message struct {
+	ID      uuid.UUID
+	Kind    string
+	From    string
+	To      string
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// Sender delivers a message. An error means the server did not accept it; the outbox
+// retries later with backoff.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// LogSender writes each message, link included, to the log. It is for development only
+// (the one deliberate exception to "no token in a log line"); cmd/authbff says so at start.
+type LogSender struct{ Log *slog.Logger }
+
+// Send logs the message.
+func (l LogSender) Send(_ context.Context, m Message) error {
+	l.Log.Info("mail (log mailer, development only)", "kind", m.Kind, "to", m.To, "subject", m.Subject, "text", m.Text)
+	return nil
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+// mailData is what the templates see.
+type mailData struct {
+	Username string
+	Link     string
+	OrgName  string
+	Role     string
+}
+
+type mailTemplates struct {
+	subject, text *texttemplate.Template
+	html          *htmltemplate.Template
+}
+
+var templates = mustParseTemplates()
+
+func mustParseTemplates() map[string]mailTemplates {
+	out := map[string]mailTemplates{}
+	for _, kind := range []string{MailVerify, MailReset, MailInvite, MailPasswordChanged} {
+		base := "templates/" + kind
+		out[kind] = mailTemplates{
+			subject: texttemplate.Must(texttemplate.ParseFS(templateFS, base+".subject.txt")),
+			text:    texttemplate.Must(texttemplate.ParseFS(templateFS, base+".txt")),
+			html:    htmltemplate.Must(htmltemplate.ParseFS(templateFS, base+".html")),
+		}
+	}
+	return out
+}
+
+// enqueueMail renders a message and writes it to the outbox in tx, so that it is sent
+// if and only if the transaction that issued its token commits.
+func (s *Service) enqueueMail(ctx context.Context, tx *ent.Tx, kind, to string, data mailData, now time.Time) error {
+	t := templates[kind]
+	var subj, text, html bytes.Buffer
+	if err := t.subject.Execute(&subj, data); err != nil {
+		return err
+	}
+	if err := t.text.Execute(&text, data); err != nil {
+		return err
+	}
+	if err := t.html.Execute(&html, data); err != nil {
+		return err
+	}
+	return tx.Mail.Create().SetID(uuid.New()).SetKind(kind).SetTo(to).
+		SetSubject(strings.TrimSpace(subj.String())).SetTextBody(text.String()).SetHTMLBody(html.String()).
+		SetNextAttemptAt(now).SetCreatedAt(now).Exec(ctx)
+}
+
+// wakeMailer tells the outbox worker that new mail is waiting.
+func (s *Service) wakeMailer() {
+	select {
+	case s.mailWake <- struct{}{}:
+	default:
+	}
+}
+
+// Outbox timing.
+const (
+	mailPoll       = 2 * time.Second
+	mailLease      = 2 * time.Minute // a claimed message is retried if not settled by then
+	mailBackoffMax = 30 * time.Second
+	mailBatch      = 20
+	mailSendLimit  = 30 * time.Second
+)
+
+// RunMailer delivers the outbox until ctx ends: due messages are claimed (a conditional
+// update, so replicas never send one twice), sent, and marked sent with their bodies
+// dropped; a refused message is retried with exponential backoff and marked failed after
+// MailRetries attempts. It resumes the backlog left by an earlier run.
+func (s *Service) RunMailer(ctx context.Context) {
+	sender := s.cfg.MailSender
+	if sender == nil {
+		sender = LogSender{Log: s.cfg.Log}
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.mailWake:
+		case <-t.C:
+		}
+		for s.deliverDue(ctx, sender) == mailBatch && ctx.Err() == nil {
+		}
+		t.Reset(mailPoll)
+	}
+}
+
+// deliverDue sends up to one batch of due messages and returns how many it claimed.
+func (s *Service) deliverDue(ctx context.Context, sender Sender) int {
+	now := s.now()
+	due, err := s.db.Mail.Query().
+		Where(mail.Or(
+			mail.And(mail.StatusEQ(mail.StatusPending), mail.NextAttemptAtLTE(now)),
+			mail.And(mail.StatusEQ(mail.StatusSending), mail.NextAttemptAtLTE(now)), // lease expired
+		)).
+		Order(ent.Asc(mail.FieldNextAttemptAt)).Limit(mailBatch).All(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.cfg.Log.Error("outbox: listing due mail", "err", err)
+		}
+		return 0
+	}
+	for _, m := range due {
+		n, err := s.db.Mail.Update().Where(mail.ID(m.ID), mail.StatusEQ(m.Status), mail.NextAttemptAtEQ(m.NextAttemptAt)).
+			SetStatus(mail.StatusSending).SetNextAttemptAt(now.Add(mailLease)).Save(ctx)
+		if err != nil || n != 1 {
+			continue
+		}
+		s.deliver(ctx, sender, m)
+	}
+	return len(due)
+}
+
+func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) {
+	sctx, cancel := context.WithTimeout(ctx, mailSendLimit)
+	err := sender.Send(sctx, Message{ID: m.ID, Kind: m.Kind, From: s.cfg.MailFrom, To: m.To, Subject: m.Subject,
+		Text: m.TextBody, HTML: m.HTMLBody})
+	cancel()
+	// Settle with a context that outlives shutdown: an accepted message must be marked
+	// sent, or it would be sent again.
+	sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := s.now()
+	attempts := m.Attempts + 1
+	if err == nil {
+		if uerr := s.db.Mail.UpdateOneID(m.ID).SetStatus(mail.StatusSent).SetSentAt(now).SetAttempts(attempts).
+			SetTextBody("").SetHTMLBody("").SetLastError("").Exec(sctx); uerr != nil {
+			s.cfg.Log.Error("outbox: marking mail sent", "id", m.ID, "err", uerr)
+		}
+		return
+	}
+	upd := s.db.Mail.UpdateOneID(m.ID).SetAttempts(attempts).SetLastError(truncate(err.Error(), 500))
+	if attempts >= s.cfg.MailRetries {
+		upd.SetStatus(mail.StatusFailed).SetTextBody("").SetHTMLBody("")
+		s.cfg.Log.Error("outbox: giving up on mail", "id", m.ID, "kind", m.Kind, "attempts", attempts, "err", err)
+	} else {
+		upd.SetStatus(mail.StatusPending).SetNextAttemptAt(now.Add(backoff(attempts)))
+		s.cfg.Log.Warn("outbox: mail not accepted, will retry", "id", m.ID, "kind", m.Kind, "attempt", attempts, "err", err)
+	}
+	if uerr := upd.Exec(sctx); uerr != nil {
+		s.cfg.Log.Error("outbox: recording failed attempt", "id", m.ID, "err", uerr)
+	}
+}
+
+// backoff is 1s, 2s, 4s… capped at mailBackoffMax, with ±20% jitter so that replicas
+// and messages spread out.
+func backoff(attempt int) time.Duration {
+	d := time.Second << min(attempt-1, 10)
+	if d > mailBackoffMax {
+		d = mailBackoffMax
+	}
+	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
+	return d + jitter
+}

@@ -1,0 +1,106 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/membership"
+	"authbff/ent/session"
+)
+
+// SwitchResult is what switch-org answers: a new access token for the same session.
+type SwitchResult struct {
+	AccessToken string
+	TokenType   string
+	ExpiresIn   int
+	OrgID       uuid.UUID
+}
+
+// SwitchOrg makes org the session's active organization (the org claim of its access
+// tokens, kept across refreshes). Errors: AUTHENTICATION_FAILED, FORBIDDEN
+// (details.required_permission "org:access": not a member, or no such organization).
+func (s *Service) SwitchOrg(ctx context.Context, p *Principal, orgID string) (*SwitchResult, error) {
+	if p == nil {
+		return nil, errAuthRequired()
+	}
+	if _, err := validate("switchOrg", Values{"org_id": orgID}); err != nil {
+		return nil, err
+	}
+	org, err := uuid.Parse(orgID)
+	if err != nil {
+		return nil, errForbidden("org:access")
+	}
+	now := s.now()
+	var res *SwitchResult
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		member, err := tx.Membership.Query().Where(membership.UserID(p.UserID), membership.OrgID(org)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return errForbidden("org:access")
+		}
+		n, err := tx.Session.Update().Where(session.ID(p.SessionID), session.RevokedAtIsNil()).
+			SetOrgID(org).SetLastUsedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return errAuthRequired()
+		}
+		access, err := s.issueAccess(p.UserID, p.SessionID, &org, p.user.Roles, now)
+		if err != nil {
+			return err
+		}
+		res = &SwitchResult{AccessToken: access, TokenType: TokenType, ExpiresIn: s.ExpiresIn(), OrgID: org}
+		return nil
+	})
+	return res, err
+}
+
+// loginOrg is the organization a new session starts in: the personal workspace while
+// the user is still its member, else the oldest membership, else none.
+func loginOrg(ctx context.Context, tx *ent.Tx, u *ent.User) (*uuid.UUID, error) {
+	if u.DefaultWorkspaceID != nil {
+		ok, err := tx.Membership.Query().Where(membership.UserID(u.ID), membership.OrgID(*u.DefaultWorkspaceID)).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return u.DefaultWorkspaceID, nil
+		}
+	}
+	m, err := tx.Membership.Query().Where(membership.UserID(u.ID)).
+		Order(ent.Asc(membership.FieldCreatedAt), ent.Asc(membership.FieldID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &m.OrgID, nil
+}
+
+// InviteInfo says whether an invitation token is usable and for which address. It never
+// tells more for an unknown token than for a used one.
+type InviteInfo struct {
+	Email *string
+	Valid bool
+}
+
+// InviteInfo looks up an invitation token. Errors: VALIDATION_ERROR.
+func (s *Service) InviteInfo(ctx context.Context, token string) (*InviteInfo, error) {
+	if _, err := validate("inviteInfo", Values{"token": token}); err != nil {
+		return nil, err
+	}
+	inv, err := usableInvite(ctx, s.db.Invite, token, s.now())
+	if err != nil {
+		return nil, Internal(err)
+	}
+	if inv == nil {
+		return &InviteInfo{}, nil
+	}
+	return &InviteInfo{Email: &inv.Email, Valid: true}, nil
+}

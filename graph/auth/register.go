@@ -1,0 +1,162 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/invite"
+	"authbff/ent/membership"
+	"authbff/ent/user"
+)
+
+// RegisterInput is the register form. Optional fields are nil when absent.
+type RegisterInput struct {
+	Email       string
+	Username    string
+	Password    string
+	FullName    *string
+	InviteToken *string
+}
+
+// Register creates an account with its personal workspace (owned by the user, the
+// session's first active organization), sends a verification mail and starts a session.
+// With registration disabled only a valid invite for the same address admits; a valid
+// invite also joins its organization with the invited role and marks the address verified.
+// Errors: VALIDATION_ERROR, FORBIDDEN (registration disabled), INVALID_TOKEN (an invite
+// token that is unknown, used, expired, revoked or for another address), CONFLICT
+// (details.field email or username), SERVICE_UNAVAILABLE.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, error) {
+	vals := Values{"email": in.Email, "username": in.Username, "password": in.Password}
+	if in.FullName != nil {
+		vals["full_name"] = *in.FullName
+	}
+	if in.InviteToken != nil {
+		vals["invite_token"] = *in.InviteToken
+	}
+	v, err := validate("register", vals)
+	if err != nil {
+		return nil, err
+	}
+	email, username := v["email"], v["username"]
+	hasInvite := in.InviteToken != nil && *in.InviteToken != ""
+	if !s.cfg.AllowRegistration && !hasInvite {
+		return nil, newError(CodeForbidden, MsgRegistrationOff)
+	}
+	hash, err := s.hash.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var res *AuthResult
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		var inv *ent.Invite
+		if hasInvite {
+			inv, err = usableInvite(ctx, tx.Invite, *in.InviteToken, now)
+			if err != nil {
+				return err
+			}
+			if inv == nil || inv.EmailKey != foldKey(email) {
+				if !s.cfg.AllowRegistration {
+					return newError(CodeForbidden, MsgRegistrationOff)
+				}
+				return newError(CodeInvalidToken, MsgInvalidInvite)
+			}
+		}
+		if taken, err := tx.User.Query().Where(user.EmailKey(foldKey(email))).Exist(ctx); err != nil {
+			return err
+		} else if taken {
+			return errConflict("email")
+		}
+		if taken, err := tx.User.Query().Where(user.UsernameKey(foldKey(username))).Exist(ctx); err != nil {
+			return err
+		} else if taken {
+			return errConflict("username")
+		}
+		uid, orgID := uuid.New(), uuid.New()
+		u, err := tx.User.Create().SetID(uid).
+			SetEmail(email).SetEmailKey(foldKey(email)).
+			SetUsername(username).SetUsernameKey(foldKey(username)).
+			SetPasswordHash(hash).SetNillableFullName(in.FullName).
+			SetRoles([]string{"user"}).SetIsVerified(inv != nil).
+			SetCreatedAt(now).SetUpdatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return conflictOr(err)
+		}
+		if err := tx.Organization.Create().SetID(orgID).SetName(username + "'s workspace").SetPersonal(true).
+			SetCreatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		if err := addMember(ctx, tx, uid, orgID, membership.RoleOwner, now); err != nil {
+			return err
+		}
+		if u, err = u.Update().SetDefaultWorkspaceID(orgID).Save(ctx); err != nil {
+			return err
+		}
+		if inv != nil {
+			if err := s.consumeInvite(ctx, tx, inv, uid, now); err != nil {
+				return err
+			}
+		} else if err := s.sendVerification(ctx, tx, u, now); err != nil {
+			return err
+		}
+		toks, err := s.startSession(ctx, tx, u, &orgID, now)
+		if err != nil {
+			return err
+		}
+		res = &AuthResult{Tokens: toks, User: userFromEnt(u)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeMailer()
+	return res, nil
+}
+
+// conflictOr maps a unique-constraint violation on users to CONFLICT (a concurrent
+// registration won the race between our check and our insert).
+func conflictOr(err error) error {
+	if !ent.IsConstraintError(err) {
+		return err
+	}
+	if strings.Contains(strings.ToLower(err.Error()), "username") {
+		return errConflict("username")
+	}
+	return errConflict("email")
+}
+
+// addMember puts uid in org with role, or changes the role of an existing membership.
+func addMember(ctx context.Context, tx *ent.Tx, uid, org uuid.UUID, role membership.Role, now time.Time) error {
+	return tx.Membership.Create().SetID(uuid.New()).SetUserID(uid).SetOrgID(org).SetRole(role).SetCreatedAt(now).
+		OnConflictColumns(membership.FieldUserID, membership.FieldOrgID).UpdateRole().Exec(ctx)
+}
+
+// usableInvite returns the pending invite for token, or nil when it is unknown,
+// accepted, revoked or expired.
+func usableInvite(ctx context.Context, invites *ent.InviteClient, token string, now time.Time) (*ent.Invite, error) {
+	inv, err := invites.Query().Where(invite.TokenHash(hashToken(token)), invite.AcceptedAtIsNil(),
+		invite.RevokedAtIsNil(), invite.ExpiresAtGT(now)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return inv, err
+}
+
+// consumeInvite marks inv accepted (a conditional update: two concurrent uses cannot both
+// win) and makes uid a member with the invited role.
+func (s *Service) consumeInvite(ctx context.Context, tx *ent.Tx, inv *ent.Invite, uid uuid.UUID, now time.Time) error {
+	n, err := tx.Invite.Update().Where(invite.ID(inv.ID), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil()).
+		SetAcceptedAt(now).Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return newError(CodeInvalidToken, MsgInvalidInvite)
+	}
+	return addMember(ctx, tx, uid, inv.OrgID, membership.Role(inv.Role), now)
+}

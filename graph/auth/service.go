@@ -1,0 +1,117 @@
+// Package auth is the domain of authbff: registration, login, sessions and tokens,
+// passwords, e-mail flows and organizations. Both transports reach it through the same
+// GraphQL resolvers; it imports neither net/http nor gqlgen. Every exported method
+// returns *Error values with the contract's codes (its doc comment names them), or an
+// internal error that the transports render as INTERNAL_SERVER_ERROR.
+package auth
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"authbff/ent"
+	"authbff/ent/setting"
+)
+
+// Service is the auth domain service. It is safe for concurrent use.
+type Service struct {
+	db         *ent.Client
+	cfg        Config
+	hash       *hasher
+	keys       []signingKey // keys[0] signs; all verify
+	refreshKey []byte       // HMAC key deriving rotated refresh tokens
+	mailWake   chan struct{}
+}
+
+// Settings keys.
+const (
+	settingJWTSecret  = "jwt_secret"
+	settingRefreshKey = "refresh_key"
+)
+
+// New builds the service over a migrated ent client. Secrets that are not configured
+// are generated once and stored, so that every replica and every restart agree.
+func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
+	cfg = cfg.withDefaults()
+	if len(cfg.JWTSecret) > 0 && len(cfg.JWTSecret) < MinSecretLen {
+		return nil, fmt.Errorf("AUTH_JWT_SECRET must be at least %d bytes", MinSecretLen)
+	}
+	h, err := newHasher(cfg.Hash, cfg.HashConcurrency, cfg.HashWait, cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1)}
+	secret := cfg.JWTSecret
+	if len(secret) == 0 {
+		if secret, err = s.loadSecret(ctx, settingJWTSecret); err != nil {
+			return nil, err
+		}
+	}
+	s.keys = []signingKey{newSigningKey(secret)}
+	if s.refreshKey, err = s.loadSecret(ctx, settingRefreshKey); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadSecret returns the named secret from the settings table, creating it first if no
+// replica has yet. The insert ignores a conflict, so concurrent starts agree on one value.
+func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
+	var b [32]byte
+	if _, err := io.ReadFull(s.cfg.Rand, b[:]); err != nil {
+		return nil, err
+	}
+	// DoNothing on an existing row may report "no rows" on some dialects: what counts is
+	// that the row can be read afterwards.
+	ierr := s.db.Setting.Create().SetID(name).SetValue(hex.EncodeToString(b[:])).
+		OnConflictColumns(setting.FieldID).DoNothing().Exec(ctx)
+	row, err := s.db.Setting.Get(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w (insert: %v)", name, err, ierr)
+	}
+	v, err := hex.DecodeString(row.Value)
+	if err != nil || len(v) < MinSecretLen {
+		return nil, fmt.Errorf("setting %s is corrupt", name)
+	}
+	return v, nil
+}
+
+// now returns the service clock, truncated to microseconds so that every database
+// stores and returns the same instant.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// inTx runs fn in a transaction and commits it, or rolls back on error or panic.
+func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+	tx, err := s.db.Tx(ctx)
+	if err != nil {
+		return Internal(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return Internal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Internal(err)
+	}
+	return nil
+}
+
+// PublicConfig is what GET /v1/auth/config answers.
+type PublicConfig struct{ AllowRegistration bool }
+
+// PublicConfig returns the settings a sign-up page needs. It never fails.
+func (s *Service) PublicConfig() PublicConfig {
+	return PublicConfig{AllowRegistration: s.cfg.AllowRegistration}
+}
+
+// ExpiresIn is the access token lifetime in seconds.
+func (s *Service) ExpiresIn() int { return int(s.cfg.AccessTTL / time.Second) }

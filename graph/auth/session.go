@@ -1,0 +1,246 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/refreshtoken"
+	"authbff/ent/session"
+	"authbff/ent/user"
+)
+
+// Client describes who is calling: the transports put it in the context.
+type Client struct {
+	IP        string
+	UserAgent string
+	RequestID string // ties log lines to the X-Request-ID of the response
+}
+
+type clientKey struct{}
+
+// WithClient returns ctx carrying the caller's address and user agent.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// ClientFrom returns the caller set by WithClient (zero if none).
+func ClientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
+}
+
+// Principal is an authenticated caller: a live session of an active user.
+type Principal struct {
+	UserID    uuid.UUID
+	SessionID uuid.UUID
+	OrgID     *uuid.UUID
+	user      *ent.User
+}
+
+// Tokens is a fresh access/refresh pair.
+type Tokens struct {
+	AccessToken  string
+	RefreshToken string
+	TokenType    string
+	ExpiresIn    int
+}
+
+// AuthResult is what register and login answer.
+type AuthResult struct {
+	Tokens
+	User *User
+}
+
+// Authenticate checks a bearer access token: signature, claims, and that its session is
+// live and its account active, so that logout and revocation act at once. It costs one
+// indexed query. Errors: AUTHENTICATION_FAILED.
+func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, error) {
+	if raw == "" {
+		return nil, errAuthRequired()
+	}
+	now := s.now()
+	c, err := s.parseAccess(raw, now)
+	if err != nil {
+		return nil, errAuthRequired()
+	}
+	uid, err1 := uuid.Parse(c.Subject)
+	sid, err2 := uuid.Parse(c.SID)
+	if err1 != nil || err2 != nil {
+		return nil, errAuthRequired()
+	}
+	u, err := s.db.User.Query().
+		Where(user.ID(uid), user.IsActive(true),
+			user.HasSessionsWith(session.ID(sid), session.RevokedAtIsNil(), session.ExpiresAtGT(now))).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, errAuthRequired()
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	p := &Principal{UserID: uid, SessionID: sid, user: u}
+	if c.Org != "" {
+		if org, err := uuid.Parse(c.Org); err == nil {
+			p.OrgID = &org
+		}
+	}
+	return p, nil
+}
+
+// startSession creates a session with its first refresh token for u, ending the oldest
+// sessions beyond MaxSessions, and signs the first access token.
+func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org *uuid.UUID, now time.Time) (Tokens, error) {
+	cl := ClientFrom(ctx)
+	sid := uuid.New()
+	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).
+		SetCreatedAt(now).SetLastUsedAt(now).SetExpiresAt(now.Add(s.cfg.SessionMaxAge)).
+		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512))
+	if _, err := sess.Save(ctx); err != nil {
+		return Tokens{}, err
+	}
+	if err := s.evictSessions(ctx, tx, u.ID, now); err != nil {
+		return Tokens{}, err
+	}
+	refresh, err := newOpaqueToken(s.cfg.Rand)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if err := s.storeRefresh(ctx, tx, sid, nil, refresh, now, now.Add(s.cfg.SessionMaxAge)); err != nil {
+		return Tokens{}, err
+	}
+	access, err := s.issueAccess(u.ID, sid, org, u.Roles, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}, nil
+}
+
+func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, parent *uuid.UUID, token string, now, sessionEnd time.Time) error {
+	exp := now.Add(s.cfg.RefreshTTL)
+	if exp.After(sessionEnd) {
+		exp = sessionEnd
+	}
+	return tx.RefreshToken.Create().SetID(uuid.New()).SetSessionID(sid).SetNillableParentID(parent).
+		SetTokenHash(hashToken(token)).SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+}
+
+// evictSessions ends the oldest live sessions of a user beyond MaxSessions.
+func (s *Service) evictSessions(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
+	ids, err := tx.Session.Query().
+		Where(session.UserID(uid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)).
+		Order(ent.Desc(session.FieldCreatedAt), ent.Desc(session.FieldID)).
+		Offset(s.cfg.MaxSessions).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return tx.Session.Update().Where(session.IDIn(ids...)).SetRevokedAt(now).SetRevokeReason("evicted").Exec(ctx)
+}
+
+// Logout ends the caller's session: its access and refresh tokens stop working at once.
+// Errors: AUTHENTICATION_FAILED.
+func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	if p == nil {
+		return errAuthRequired()
+	}
+	err := s.db.Session.Update().Where(session.ID(p.SessionID), session.RevokedAtIsNil()).
+		SetRevokedAt(s.now()).SetRevokeReason("logout").Exec(ctx)
+	return Internal(err)
+}
+
+// Refresh exchanges a refresh token for a new pair. Each token rotates once; presenting
+// a rotated token again within RefreshReuseGrace of its rotation answers the same child
+// (two tabs refreshing at once), after it revokes the whole session. Concurrent
+// refreshes of one token are settled by a conditional update inside one transaction.
+// Errors: AUTHENTICATION_FAILED.
+func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
+	if _, err := validate("refreshToken", Values{"refresh_token": token}); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *Tokens
+	var reuse bool
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		out, reuse = nil, false
+		rt, err := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
+			WithSession(func(q *ent.SessionQuery) { q.WithUser() }).Only(ctx)
+		if ent.IsNotFound(err) {
+			return newError(CodeAuthFailed, MsgInvalidRefresh)
+		}
+		if err != nil {
+			return err
+		}
+		sess := rt.Edges.Session
+		u := sess.Edges.User
+		if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) || !u.IsActive {
+			return newError(CodeAuthFailed, MsgInvalidRefresh)
+		}
+		child := s.childRefresh(token)
+		if rt.RotatedAt == nil {
+			if !now.Before(rt.ExpiresAt) {
+				return newError(CodeAuthFailed, MsgInvalidRefresh)
+			}
+			n, err := tx.RefreshToken.Update().Where(refreshtoken.ID(rt.ID), refreshtoken.RotatedAtIsNil()).
+				SetRotatedAt(now).Save(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 1 {
+				if err := s.storeRefresh(ctx, tx, sess.ID, &rt.ID, child, now, sess.ExpiresAt); err != nil {
+					return err
+				}
+				if err := tx.Session.UpdateOneID(sess.ID).SetLastUsedAt(now).Exec(ctx); err != nil {
+					return err
+				}
+				access, err := s.issueAccess(u.ID, sess.ID, sess.OrgID, u.Roles, now)
+				if err != nil {
+					return err
+				}
+				out = &Tokens{AccessToken: access, RefreshToken: child, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}
+				return nil
+			}
+			// Another request rotated it between our read and our update: it is now a
+			// rotated token, rotated just now, so the grace applies.
+			rt.RotatedAt = &now
+		}
+		// A rotated token: inside the grace, answer the same child if it is still the
+		// session's current token; otherwise this is reuse.
+		if now.Sub(*rt.RotatedAt) <= s.cfg.RefreshReuseGrace && s.cfg.RefreshReuseGrace > 0 {
+			cur, err := tx.RefreshToken.Query().
+				Where(refreshtoken.TokenHash(hashToken(child)), refreshtoken.RotatedAtIsNil()).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if cur {
+				access, err := s.issueAccess(u.ID, sess.ID, sess.OrgID, u.Roles, now)
+				if err != nil {
+					return err
+				}
+				out = &Tokens{AccessToken: access, RefreshToken: child, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}
+				return nil
+			}
+		}
+		reuse = true
+		return tx.Session.Update().Where(session.ID(sess.ID), session.RevokedAtIsNil()).
+			SetRevokedAt(now).SetRevokeReason("refresh_reuse").Exec(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if reuse {
+		s.cfg.Log.Warn("refresh token reuse detected; session revoked")
+		return nil, newError(CodeAuthFailed, MsgInvalidRefresh)
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	return strings.ToValidUTF8(s, "")
+}

@@ -1,0 +1,123 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// TokenType is the token_type of every token answer.
+const TokenType = "bearer"
+
+// accessTokenType is the JWT header typ of access tokens (RFC 9068); others are refused.
+const accessTokenType = "at+jwt"
+
+// accessClaims are the claims of an access token.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	SID   string   `json:"sid"`
+	Org   string   `json:"org,omitempty"`
+	Roles []string `json:"roles"`
+}
+
+// signingKey is one HS256 key with its key id.
+type signingKey struct {
+	kid    string
+	secret []byte
+}
+
+func newSigningKey(secret []byte) signingKey {
+	sum := sha256.Sum256(append([]byte("authbff-kid:"), secret...))
+	return signingKey{kid: hex.EncodeToString(sum[:8]), secret: secret}
+}
+
+// issueAccess signs an access token for a session.
+func (s *Service) issueAccess(userID, sessionID uuid.UUID, org *uuid.UUID, roles []string, now time.Time) (string, error) {
+	key := s.keys[0]
+	c := accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    s.cfg.Issuer,
+			Subject:   userID.String(),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
+			ID:        uuid.New().String(),
+		},
+		SID:   sessionID.String(),
+		Roles: roles,
+	}
+	if s.cfg.Audience != "" {
+		c.Audience = jwt.ClaimStrings{s.cfg.Audience}
+	}
+	if org != nil {
+		c.Org = org.String()
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	t.Header["typ"] = accessTokenType
+	t.Header["kid"] = key.kid
+	return t.SignedString(key.secret)
+}
+
+var errBadToken = errors.New("auth: bad access token")
+
+// parseAccess verifies an access token's signature and claims (not the session).
+func (s *Service) parseAccess(raw string, now time.Time) (*accessClaims, error) {
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	}
+	if s.cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(s.cfg.Audience))
+	}
+	var c accessClaims
+	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
+			return nil, errBadToken
+		}
+		kid, _ := t.Header["kid"].(string)
+		for _, k := range s.keys {
+			if k.kid == kid {
+				return k.secret, nil
+			}
+		}
+		return nil, errBadToken
+	}, opts...)
+	if err != nil || c.IssuedAt == nil || c.Subject == "" || c.SID == "" {
+		return nil, errBadToken
+	}
+	return &c, nil
+}
+
+// newOpaqueToken returns 256 random bits, base64url without padding.
+func newOpaqueToken(r io.Reader) (string, error) {
+	var b [32]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// hashToken is how refresh, verification, reset and invite tokens are stored.
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// childRefresh derives the refresh token that replaces parent. Deriving it (instead of
+// drawing it at random) lets a reuse inside the grace get the same child again without
+// the child ever being stored in clear.
+func (s *Service) childRefresh(parent string) string {
+	m := hmac.New(sha256.New, s.refreshKey)
+	m.Write([]byte("refresh-child:"))
+	m.Write([]byte(parent))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}

@@ -1,0 +1,65 @@
+package graph
+
+import (
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"authbff/graph/auth"
+	"authbff/graph/model"
+)
+
+func (r *Resolver) logger() *slog.Logger {
+	if r.Log == nil {
+		return slog.Default()
+	}
+	return r.Log
+}
+
+func userModel(u *auth.User) *model.User {
+	m := &model.User{
+		ID: u.ID.String(), Email: u.Email, Username: u.Username, FullName: u.FullName, AuthProvider: u.AuthProvider,
+		IsActive: u.IsActive, IsVerified: u.IsVerified, Roles: u.Roles, AvatarURL: u.AvatarURL, Bio: u.Bio,
+		Timezone: u.Timezone, Locale: u.Locale, Preferences: model.JSONObject(u.Preferences),
+		Settings: model.JSONObject(u.Settings), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, LastLogin: u.LastLogin,
+		HasPassword: u.HasPassword,
+	}
+	if u.DefaultWorkspaceID != nil {
+		id := u.DefaultWorkspaceID.String()
+		m.DefaultWorkspaceID = &id
+	}
+	return m
+}
+
+func authPayload(res *auth.AuthResult) *model.AuthPayload {
+	return &model.AuthPayload{AccessToken: res.AccessToken, RefreshToken: res.RefreshToken, TokenType: res.TokenType,
+		ExpiresIn: res.ExpiresIn, User: userModel(res.User)}
+}
+
+func optString(o graphql.Omittable[*string]) auth.Field[string] {
+	v, set := o.ValueOK()
+	if !set {
+		return auth.Field[string]{}
+	}
+	return auth.Field[string]{Set: true, Value: v}
+}
+
+func optObject(o graphql.Omittable[model.JSONObject]) auth.Field[string] {
+	v, set := o.ValueOK()
+	if !set {
+		return auth.Field[string]{}
+	}
+	if len(v) == 0 {
+		return auth.Field[string]{Set: true}
+	}
+	s := string(v)
+	return auth.Field[string]{Set: true, Value: &s}
+}
+
+func profileInput(in model.UpdateProfileInput) auth.ProfileInput {
+	return auth.ProfileInput{
+		FullName: optString(in.FullName), AvatarURL: optString(in.AvatarURL), Bio: optString(in.Bio),
+		Timezone: optString(in.Timezone), Locale: optString(in.Locale),
+		Preferences: optObject(in.Preferences), Settings: optObject(in.Settings), Username: optString(in.Username),
+	}
+}

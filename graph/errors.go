@@ -1,0 +1,165 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"authbff/graph/auth"
+	"authbff/graph/model"
+)
+
+// presentError renders every GraphQL error: an *auth.Error becomes its message with
+// extensions.code and extensions.details (for VALIDATION_ERROR, the list of pydantic-style
+// entries with loc as the argument path); GraphQL's own document and variable errors keep
+// their message with a code; anything else is INTERNAL_SERVER_ERROR with the generic
+// message, its cause logged with the request id and never shown.
+func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error {
+	gerr := graphql.DefaultErrorPresenter(ctx, err)
+	var ae *auth.Error
+	switch {
+	case errors.As(err, &ae):
+		if ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable {
+			r.logCause(ctx, ae)
+		}
+		gerr.Message = ae.Message
+		gerr.Extensions = map[string]any{"code": string(ae.Code), "details": r.details(ctx, ae)}
+	case errors.Is(err, model.ErrNotObject):
+		field := ""
+		if n := len(gerr.Path); n > 0 {
+			if name, ok := gerr.Path[n-1].(ast.PathName); ok {
+				field = string(name)
+			}
+		}
+		gerr.Message = auth.MsgValidation
+		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
+			Type: "dict_type", Loc: argLoc(ctx, snake(field)), Msg: "Input should be a valid dictionary", Input: nil}}}
+		gerr.Path = trimArgPath(gerr.Path)
+	case isGraphQLError(err):
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		if len(gerr.Path) > 0 && gerr.Path[0] == ast.PathName("variable") {
+			gerr.Extensions["code"] = string(auth.CodeValidation)
+			loc := make([]any, 0, len(gerr.Path)-1)
+			for _, p := range gerr.Path[1:] {
+				loc = append(loc, p)
+			}
+			gerr.Extensions["details"] = []Entry{{Type: "graphql_input", Loc: loc, Msg: gerr.Message}}
+			gerr.Path = nil
+		} else if _, ok := gerr.Extensions["code"]; !ok {
+			gerr.Extensions["code"] = string(auth.CodeValidation)
+		}
+	default:
+		r.logCause(ctx, err)
+		gerr.Message = auth.MsgInternal
+		gerr.Extensions = map[string]any{"code": string(auth.CodeInternal), "details": map[string]any{}}
+	}
+	return gerr
+}
+
+// isGraphQLError reports whether err is gqlparser's or gqlgen's own (parse, validation,
+// variable coercion, argument unmarshalling): its message is safe and useful to show.
+func isGraphQLError(err error) bool {
+	var g *gqlerror.Error
+	if !errors.As(err, &g) {
+		return false
+	}
+	return g.Unwrap() == nil || g.Rule != "" || g.Extensions != nil
+}
+
+// Entry is one pydantic-style validation entry as GraphQL shows it.
+type Entry struct {
+	Type  string         `json:"type"`
+	Loc   []any          `json:"loc"`
+	Msg   string         `json:"msg"`
+	Input any            `json:"input"`
+	Ctx   map[string]any `json:"ctx,omitempty"`
+}
+
+func (r *Resolver) details(ctx context.Context, ae *auth.Error) any {
+	if ae.Code == auth.CodeValidation {
+		out := make([]Entry, len(ae.Fields))
+		for i, f := range ae.Fields {
+			out[i] = Entry{Type: f.Type, Loc: argLoc(ctx, f.Field), Msg: f.Msg, Input: f.Input, Ctx: f.Ctx}
+		}
+		return out
+	}
+	d := map[string]any{}
+	for k, v := range ae.Details {
+		d[k] = v
+	}
+	if ae.RetryAfter > 0 {
+		d["retry_after"] = ae.RetryAfter
+	}
+	return d
+}
+
+// argLoc is the argument path of an input field: ["input", "newPassword"] when the
+// field takes an input object, ["refreshToken"] for a scalar argument.
+func argLoc(ctx context.Context, field string) []any {
+	name := camel(field)
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Definition != nil &&
+		fc.Field.Definition.Arguments.ForName("input") != nil {
+		return []any{"input", name}
+	}
+	return []any{name}
+}
+
+// trimArgPath drops the argument part gqlgen appends to a field's path for input errors.
+func trimArgPath(p ast.Path) ast.Path {
+	if len(p) > 1 {
+		return p[:1]
+	}
+	return p
+}
+
+// camel turns a snake_case input name into its GraphQL name (new_password → newPassword).
+func camel(s string) string {
+	if !strings.Contains(s, "_") {
+		return s
+	}
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// snake is camel's inverse (avatarUrl → avatar_url).
+func snake(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= 'A' && c <= 'Z' {
+			b.WriteByte('_')
+			b.WriteRune(c + ('a' - 'A'))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// recoverPanic turns a resolver panic into an internal error, logging the stack.
+func (r *Resolver) recoverPanic(ctx context.Context, p any) error {
+	r.logger().Error("panic in resolver", "request_id", auth.ClientFrom(ctx).RequestID, "panic", fmt.Sprint(p),
+		"stack", string(debug.Stack()))
+	return auth.Internal(errors.New("resolver panic"))
+}
+
+func (r *Resolver) logCause(ctx context.Context, err error) {
+	cause := err
+	var ae *auth.Error
+	if errors.As(err, &ae) && ae.Cause() != nil {
+		cause = ae.Cause()
+	}
+	r.logger().Error("request failed", "request_id", auth.ClientFrom(ctx).RequestID, "err", cause.Error())
+}

@@ -1,0 +1,103 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"authbff/graph/auth"
+)
+
+//go:generate go tool gqlgen generate --config ../gqlgen.yml
+
+// Resolver is the root resolver: thin methods over the one auth service.
+type Resolver struct {
+	Auth *auth.Service
+	Log  *slog.Logger
+}
+
+// Options configures the GraphQL executor shared by /graphql and the REST adapter.
+type Options struct {
+	Introspection    bool
+	ParserTokenLimit int   // tokens per document (0: 15000)
+	MaxBodyBytes     int64 // request body cap of the POST transport (0: 1 MiB)
+}
+
+func (o Options) withDefaults() Options {
+	if o.ParserTokenLimit <= 0 {
+		o.ParserTokenLimit = 15000
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	return o
+}
+
+// configurable is what *handler.Server and *executor.Executor have in common, so that
+// both are configured by one function and behave the same.
+type configurable interface {
+	Use(graphql.HandlerExtension)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetParserTokenLimit(int)
+	SetDisableSuggestion(bool)
+}
+
+func (r *Resolver) configure(c configurable, o Options) {
+	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	c.SetParserTokenLimit(o.ParserTokenLimit)
+	c.SetErrorPresenter(r.presentError)
+	c.SetRecoverFunc(r.recoverPanic)
+	if o.Introspection {
+		c.Use(extension.Introspection{})
+	} else {
+		c.SetDisableSuggestion(true)
+	}
+}
+
+// NewExecutableSchema builds the gqlgen schema over r.
+func (r *Resolver) NewExecutableSchema() graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: r})
+}
+
+// NewExecutor returns an executor for running persisted operations in-process (the REST
+// adapter), configured exactly as the /graphql handler.
+func (r *Resolver) NewExecutor(o Options) *executor.Executor {
+	o = o.withDefaults()
+	x := executor.New(r.NewExecutableSchema())
+	r.configure(x, o)
+	return x
+}
+
+// NewHandler returns the /graphql HTTP handler: POST (JSON only, body capped, never
+// echoed in an error) and GET for queries only.
+func (r *Resolver) NewHandler(o Options) http.Handler {
+	o = o.withDefaults()
+	srv := handler.New(r.NewExecutableSchema())
+	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes})
+	srv.AddTransport(transport.GET{})
+	r.configure(srv, o)
+	return srv
+}
+
+// Run executes one operation in-process and returns the response.
+func Run(ctx context.Context, x *executor.Executor, params *graphql.RawParams) *graphql.Response {
+	params.ReadTime = graphql.TraceTiming{Start: time.Now(), End: time.Now()}
+	ctx = graphql.StartOperationTrace(ctx)
+	rc, errs := x.CreateOperationContext(ctx, params)
+	if errs != nil {
+		return x.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+	}
+	responses, ctx := x.DispatchOperation(ctx, rc)
+	return responses(ctx)
+}

@@ -1,0 +1,191 @@
+package rest
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"authbff/graph/auth"
+	"authbff/rest/pyjson"
+)
+
+// entry is one item of a FastAPI 422 "detail" list.
+type entry struct {
+	typ   string
+	loc   []any
+	msg   string
+	input any
+	ctx   map[string]any
+}
+
+const (
+	msgMissing     = "Field required"
+	msgStringType  = "Input should be a valid string"
+	msgDictType    = "Input should be a valid dictionary"
+	msgModelAttrs  = "Input should be a valid dictionary or object to extract fields from"
+	msgJSONInvalid = "JSON decode error"
+)
+
+var errBadUTF8 = &auth.Error{Code: auth.CodeBadRequest, Message: "There was an error parsing the body"}
+
+// bodyVariables turns a request body into op's variables the way FastAPI and pydantic
+// would read it, or returns the 422 entries they would report. Field rules (lengths,
+// patterns, e-mail) come from the shared auth validation, merged in declaration order.
+func bodyVariables(op *operation, contentType string, raw []byte) (map[string]any, []entry, error) {
+	bodyLoc := []any{"body"}
+	if len(raw) == 0 {
+		return nil, []entry{{typ: "missing", loc: bodyLoc, msg: msgMissing, input: nil}}, nil
+	}
+	if !utf8.Valid(raw) {
+		return nil, nil, errBadUTF8
+	}
+	if !isJSONContentType(contentType) {
+		var input any = string(raw)
+		if op.secret {
+			input = auth.Redacted
+		}
+		return nil, []entry{{typ: "model_attributes_type", loc: bodyLoc, msg: msgModelAttrs, input: input}}, nil
+	}
+	doc, err := pyjson.Decode(raw)
+	if err != nil {
+		var se *pyjson.SyntaxError
+		if errors.As(err, &se) {
+			return nil, []entry{{typ: "json_invalid", loc: []any{"body", se.Pos}, msg: msgJSONInvalid,
+				input: map[string]any{}, ctx: map[string]any{"error": se.Msg}}}, nil
+		}
+		return nil, nil, errBadUTF8 // invalid UTF-8, too deep, an integer too long to convert
+	}
+	if doc == nil {
+		return nil, []entry{{typ: "missing", loc: bodyLoc, msg: msgMissing, input: nil}}, nil
+	}
+	obj, ok := doc.(*pyjson.Object)
+	if !ok {
+		return nil, []entry{{typ: "model_attributes_type", loc: bodyLoc, msg: msgModelAttrs, input: redact(doc)}}, nil
+	}
+	return objectVariables(op, obj, "body")
+}
+
+// objectVariables checks each of op's variables against the JSON object's key of the
+// same name (missing keys, JSON types), then the shared field rules.
+func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[string]any, []entry, error) {
+	vars := make(map[string]any, len(op.vars))
+	strs := make(auth.Values, len(op.vars))
+	var nulls []string
+	structural := map[string]entry{}
+	for _, v := range op.vars {
+		val, present := obj.Get(v.name)
+		loc := []any{prefix, v.name}
+		switch {
+		case !present:
+			if v.required {
+				structural[v.name] = entry{typ: "missing", loc: loc, msg: msgMissing, input: redact(obj)}
+			}
+		case val == nil && v.required:
+			structural[v.name] = entry{typ: "string_type", loc: loc, msg: msgStringType, input: nil}
+		case val == nil:
+			vars[v.name] = nil
+			nulls = append(nulls, v.name)
+		case v.kind == kindObject:
+			o, ok := val.(*pyjson.Object)
+			if !ok {
+				structural[v.name] = entry{typ: "dict_type", loc: loc, msg: msgDictType, input: redactField(v.name, val)}
+				continue
+			}
+			vars[v.name] = json.RawMessage(pyjson.Encode(o))
+		default:
+			s, ok := val.(string)
+			if !ok {
+				structural[v.name] = entry{typ: "string_type", loc: loc, msg: msgStringType, input: redactField(v.name, val)}
+				continue
+			}
+			vars[v.name] = s
+			strs[v.name] = s
+		}
+	}
+	if len(structural) == 0 {
+		return vars, nil, nil
+	}
+	// Report every failing field, as pydantic does: structural failures and the shared
+	// rules' failures for the fields that were well typed, in declaration order.
+	_, ruleErrs := auth.Validate(op.form, strs, nulls...)
+	var out []entry
+	for _, v := range op.vars {
+		if e, ok := structural[v.name]; ok {
+			out = append(out, e)
+			continue
+		}
+		for _, fe := range ruleErrs {
+			if fe.Field == v.name {
+				out = append(out, fieldEntry(prefix, fe))
+			}
+		}
+	}
+	return nil, out, nil
+}
+
+// queryVariables fills op's variables from query parameters (the last value of a
+// repeated parameter wins, as in Starlette).
+func queryVariables(op *operation, q url.Values) (map[string]any, []entry) {
+	vars := map[string]any{}
+	var out []entry
+	for _, v := range op.vars {
+		vals, ok := q[v.name]
+		if !ok || len(vals) == 0 {
+			if v.required {
+				out = append(out, entry{typ: "missing", loc: []any{"query", v.name}, msg: msgMissing, input: nil})
+			}
+			continue
+		}
+		vars[v.name] = vals[len(vals)-1]
+	}
+	return vars, out
+}
+
+// fieldEntry renders a shared-validation failure with the REST location prefix.
+func fieldEntry(prefix string, fe auth.FieldError) entry {
+	return entry{typ: fe.Type, loc: []any{prefix, fe.Field}, msg: fe.Msg, input: fe.Input, ctx: fe.Ctx}
+}
+
+// isJSONContentType is FastAPI's test: application/json or application/*+json.
+func isJSONContentType(ct string) bool {
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	}
+	main, sub, ok := strings.Cut(mt, "/")
+	return ok && main == "application" && (sub == "json" || strings.HasSuffix(sub, "+json"))
+}
+
+// redact returns v with the values of password keys replaced, at any depth of the
+// objects it is made of, so that an echoed body never shows a password.
+func redact(v any) any {
+	switch t := v.(type) {
+	case *pyjson.Object:
+		out := &pyjson.Object{Keys: t.Keys, Values: make(map[string]any, len(t.Values))}
+		for k, val := range t.Values {
+			out.Values[k] = redactField(k, val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = redact(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+func redactField(name string, v any) any {
+	if auth.IsSecretField(name) {
+		return auth.Redacted
+	}
+	return redact(v)
+}

@@ -1,0 +1,184 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"authbff/graph"
+	"authbff/graph/auth"
+)
+
+// adapter runs the persisted operations of the route table.
+type adapter struct {
+	exec      *executor.Executor
+	principal func(context.Context) (*auth.Principal, error)
+	log       *slog.Logger
+	now       func() time.Time
+	maxBody   int64
+}
+
+// handle is the one generic REST handler: bearer first (as FastAPI resolves its auth
+// dependency before the body), then the variables from the body or the query string,
+// then the operation through the GraphQL executor, then the answer.
+func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
+	prefix := "body"
+	if rt.source == query {
+		prefix = "query"
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if rt.auth {
+			if _, err := a.principal(ctx); err != nil {
+				a.fail(w, r, err, prefix)
+				return
+			}
+		}
+		var vars map[string]any
+		switch rt.source {
+		case body:
+			raw, err := readBody(r, a.maxBody)
+			if err != nil {
+				a.fail(w, r, err, prefix)
+				return
+			}
+			v, entries, err := bodyVariables(op, r.Header.Get("Content-Type"), raw)
+			if err != nil {
+				a.fail(w, r, err, prefix)
+				return
+			}
+			if entries != nil {
+				write422(w, entries)
+				return
+			}
+			vars = v
+		case query:
+			v, entries := queryVariables(op, r.URL.Query())
+			if entries != nil {
+				write422(w, entries)
+				return
+			}
+			vars = v
+		}
+		resp := graph.Run(ctx, a.exec, &graphql.RawParams{Query: op.text, OperationName: op.name, Variables: vars})
+		if len(resp.Errors) > 0 {
+			a.fail(w, r, graphQLError(resp.Errors), prefix)
+			return
+		}
+		if rt.null {
+			writeJSON(w, http.StatusOK, []byte("null"))
+			return
+		}
+		out, ok := unwrapResult(resp.Data)
+		if !ok {
+			a.fail(w, r, auth.Internal(errors.New("rest: response without result")), prefix)
+			return
+		}
+		writeJSON(w, http.StatusOK, pythonEscapes(out))
+	}
+}
+
+// fail writes err as the envelope (or a 422). Internal causes that did not pass through
+// the GraphQL error presenter (which logs them) are logged here, with the request id.
+func (a *adapter) fail(w http.ResponseWriter, r *http.Request, err error, prefix string) {
+	var ae *auth.Error
+	if !errors.As(err, &ae) {
+		ae, _ = auth.Internal(err).(*auth.Error)
+	}
+	var viaGraphQL *presented
+	if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && !errors.As(err, &viaGraphQL) {
+		cause := ae.Cause()
+		if cause == nil {
+			cause = ae
+		}
+		a.log.Error("request failed", "request_id", auth.ClientFrom(r.Context()).RequestID, "err", cause.Error())
+	}
+	writeError(w, ae, prefix, a.now())
+}
+
+// presented marks an error that came back from the executor (already logged there).
+type presented struct{ err error }
+
+func (p *presented) Error() string { return p.err.Error() }
+func (p *presented) Unwrap() error { return p.err }
+
+// graphQLError recovers the domain error behind the first GraphQL error. A persisted
+// operation only fails through the service, so anything else is internal.
+func graphQLError(errs gqlerror.List) error {
+	var ae *auth.Error
+	if errors.As(errs[0], &ae) {
+		return &presented{err: ae}
+	}
+	return &presented{err: &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}}
+}
+
+// readBody reads at most limit bytes; a longer body is PAYLOAD_TOO_LARGE, and is never
+// read whole.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		return nil, &auth.Error{Code: auth.CodeBadRequest, Message: "There was an error reading the body"}
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+var errTooLarge = &auth.Error{Code: auth.CodePayloadTooLarge, Message: "Request body too large"}
+
+// unwrapResult returns the value of the "result" field from {"result":…}, as is.
+func unwrapResult(data []byte) ([]byte, bool) {
+	const head = `{"` + resultAlias + `":`
+	if !bytes.HasPrefix(data, []byte(head)) || !bytes.HasSuffix(data, []byte("}")) {
+		return nil, false
+	}
+	return data[len(head) : len(data)-1], true
+}
+
+// pythonEscapes rewrites gqlgen's \u00XX escapes the way Python writes them: \b and \f
+// by name, other control characters with lowercase hex. Most answers have none.
+func pythonEscapes(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 >= len(b) {
+			out = append(out, c)
+			continue
+		}
+		if b[i+1] != 'u' || i+5 >= len(b) {
+			out = append(out, c, b[i+1])
+			i++
+			continue
+		}
+		esc := string(b[i : i+6])
+		switch esc {
+		case `\u0008`:
+			out = append(out, `\b`...)
+		case `\u000C`, `\u000c`:
+			out = append(out, `\f`...)
+		default:
+			out = append(out, bytes.ToLower(b[i:i+6])...)
+		}
+		i += 5
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+package rest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/go-chi/chi/v5"
+
+	"authbff/graph"
+	"authbff/graph/auth"
+)
+
+// Options configures the HTTP surface.
+type Options struct {
+	Resolver     *graph.Resolver
+	GraphQL      graph.Options
+	Playground   bool // GraphiQL at /playground
+	Log          *slog.Logger
+	Now          func() time.Time
+	MaxBodyBytes int64 // default 1 MiB
+}
+
+// Prefix is where the REST routes live.
+const Prefix = "/v1/auth"
+
+// NewRouter builds the whole HTTP handler: /v1/auth/* (the REST view), /graphql,
+// /playground, and the middleware every request passes (request id, client address,
+// panic recovery, access log without query strings, security headers). It fails if a
+// persisted operation does not validate against the schema.
+func NewRouter(o Options) (http.Handler, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	o.GraphQL.MaxBodyBytes = o.MaxBodyBytes
+	o.Resolver.Log = o.Log
+	a := &adapter{
+		exec:      o.Resolver.NewExecutor(o.GraphQL),
+		principal: o.Resolver.Principal,
+		log:       o.Log,
+		now:       o.Now,
+		maxBody:   o.MaxBodyBytes,
+	}
+	schema := o.Resolver.NewExecutableSchema().Schema()
+	allowed := map[string][]string{}
+	r := chi.NewRouter()
+	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders)
+	var loadErr error
+	r.Route(Prefix, func(sub chi.Router) {
+		for _, rt := range routes {
+			op, err := loadOperation(schema, rt.op)
+			if err != nil {
+				loadErr = err
+				return
+			}
+			sub.Method(rt.method, rt.path, a.handle(rt, op))
+			allowed[Prefix+rt.path] = append(allowed[Prefix+rt.path], rt.method)
+		}
+	})
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	gql := o.Resolver.NewHandler(o.GraphQL)
+	r.Get("/graphql", gql.ServeHTTP)
+	r.Post("/graphql", gql.ServeHTTP)
+	allowed["/graphql"] = []string{http.MethodGet, http.MethodPost}
+	if o.Playground {
+		r.Get("/playground", playground.Handler("authbff GraphQL", "/graphql"))
+		allowed["/playground"] = []string{http.MethodGet}
+	}
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, "", o.Now())
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		methods := slices.Clone(allowed[strings.TrimSuffix(req.URL.Path, "/")])
+		slices.Sort(methods)
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeError(w, &auth.Error{Code: auth.CodeMethodNotAllowed, Message: "Method Not Allowed"}, "", o.Now())
+	})
+	return r, nil
+}
+
+// requestContext gives each request an id (X-Request-ID), the caller's address and user
+// agent, and its bearer token, for the resolvers and the log.
+func (o Options) requestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		w.Header().Set("X-Request-ID", id)
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		ctx := auth.WithClient(r.Context(), auth.Client{IP: host, UserAgent: r.UserAgent(), RequestID: id})
+		ctx = graph.WithBearer(ctx, bearerToken(r.Header.Get("Authorization")))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// bearerToken extracts the token of "Bearer <token>" (scheme case-insensitive). Any
+// other non-empty header yields a token that fails verification, so the answer is 401.
+func bearerToken(h string) string {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok {
+		if h != "" {
+			return "invalid"
+		}
+		return ""
+	}
+	if !strings.EqualFold(scheme, "bearer") {
+		return "invalid"
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" {
+		return "invalid"
+	}
+	return tok
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// recoverer answers a panic with the generic 500 envelope and logs the stack.
+func (o Options) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				o.Log.Error("panic", "request_id", auth.ClientFrom(r.Context()).RequestID, "panic", p,
+					"stack", string(debug.Stack()))
+				writeError(w, &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}, "", o.Now())
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// accessLog logs one line per request: method, path without the query string (tokens
+// travel in query strings), status, duration and request id. Never a body or a header.
+func (o Options) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		o.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", auth.ClientFrom(r.Context()).RequestID)
+	})
+}
+
+// securityHeaders: no sniffing, no framing, no caching of anything auth answers.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		if r.URL.Path != "/playground" {
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			h.Set("Cache-Control", "no-store")
+		} else {
+			h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
