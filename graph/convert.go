@@ -2,6 +2,7 @@ package graph
 
 import (
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -63,3 +64,25 @@ func profileInput(in model.UpdateProfileInput) auth.ProfileInput {
 		Preferences: optObject(in.Preferences), Settings: optObject(in.Settings), Username: optString(in.Username),
 	}
 }
+
+func membershipModel(m auth.Membership) *model.OrganizationMembership {
+	o := m.Organization
+	return &model.OrganizationMembership{
+		Organization: &model.Organization{ID: o.ID.String(), Name: o.Name, Personal: o.Personal, CreatedAt: o.CreatedAt},
+		Role:         roleModel(m.Role), Active: m.Active,
+	}
+}
+
+func inviteModel(i *auth.Invite) *model.Invite {
+	m := &model.Invite{ID: i.ID.String(), OrgID: i.OrgID.String(), Email: i.Email, Role: roleModel(i.Role),
+		CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt}
+	if i.InvitedBy != nil {
+		by := i.InvitedBy.String()
+		m.InvitedBy = &by
+	}
+	return m
+}
+
+func roleModel(r auth.Role) model.OrgRole { return model.OrgRole(strings.ToUpper(string(r))) }
+
+func roleDomain(r model.OrgRole) auth.Role { return auth.Role(strings.ToLower(string(r))) }

@@ -17,7 +17,7 @@ import (
 	"authbff/graph/auth"
 )
 
-//go:generate go tool gqlgen generate --config ../gqlgen.yml
+//go:generate sh -c "cd .. && go tool gqlgen generate"
 
 // Resolver is the root resolver: thin methods over the one auth service.
 type Resolver struct {

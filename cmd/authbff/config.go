@@ -21,6 +21,7 @@ type config struct {
 	Auth          auth.Config
 	ShutdownWait  time.Duration
 	LogLevel      string
+	MailTemplates string // AUTH_MAIL_TEMPLATES_DIR
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors
@@ -36,6 +37,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
 		ShutdownWait:  12 * time.Second,
 		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
+		MailTemplates: p.str("AUTH_MAIL_TEMPLATES_DIR", ""),
 	}
 	c.Auth = auth.Config{
 		AllowRegistration: p.boolean("AUTH_ALLOW_REGISTRATION", true),

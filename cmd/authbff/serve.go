@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,9 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	}
 	defer db.Close()
 	cfg.Auth.Log = log
+	if cfg.MailTemplates != "" {
+		cfg.Auth.MailTemplates = os.DirFS(cfg.MailTemplates)
+	}
 	if cfg.SMTPURL == "" {
 		log.Warn("AUTH_SMTP_URL is unset: e-mails, with their links, are written to this log (development only)")
 	} else {

@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"io"
+	"io/fs"
 	"log/slog"
 	"runtime"
 	"time"
@@ -29,9 +30,13 @@ type Config struct {
 	MaxSessions     int           // live sessions per user; the next login ends the oldest
 
 	// MailSender delivers outbox messages. Nil: messages are written to the log.
-	MailSender  Sender
-	MailFrom    string
-	MailRetries int // attempts before a message is marked failed
+	MailSender Sender
+	MailFrom   string
+	// MailTemplates overrides embedded templates file by file (AUTH_MAIL_TEMPLATES_DIR):
+	// <kind>.subject.txt, <kind>.txt and <kind>.html for verify_email, reset_password,
+	// invite and password_changed.
+	MailTemplates fs.FS
+	MailRetries   int // attempts before a message is marked failed
 
 	Now  func() time.Time
 	Rand io.Reader

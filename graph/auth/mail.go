@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"fmt"
 	htmltemplate "html/template"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -68,25 +70,47 @@ type mailTemplates struct {
 	html          *htmltemplate.Template
 }
 
-var templates = mustParseTemplates()
-
-func mustParseTemplates() map[string]mailTemplates {
+// parseTemplates reads the mail templates: each file from override when it has it
+// (AUTH_MAIL_TEMPLATES_DIR), else the one embedded in the binary. A template that does
+// not parse stops the server at start, not at the first mail.
+func parseTemplates(override fs.FS) (map[string]mailTemplates, error) {
+	embedded, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	pick := func(name string) fs.FS {
+		if override != nil {
+			if _, err := fs.Stat(override, name); err == nil {
+				return override
+			}
+		}
+		return embedded
+	}
 	out := map[string]mailTemplates{}
 	for _, kind := range []string{MailVerify, MailReset, MailInvite, MailPasswordChanged} {
-		base := "templates/" + kind
-		out[kind] = mailTemplates{
-			subject: texttemplate.Must(texttemplate.ParseFS(templateFS, base+".subject.txt")),
-			text:    texttemplate.Must(texttemplate.ParseFS(templateFS, base+".txt")),
-			html:    htmltemplate.Must(htmltemplate.ParseFS(templateFS, base+".html")),
+		var t mailTemplates
+		var err error
+		name := kind + ".subject.txt"
+		if t.subject, err = texttemplate.ParseFS(pick(name), name); err != nil {
+			return nil, fmt.Errorf("mail template %s: %w", name, err)
 		}
+		name = kind + ".txt"
+		if t.text, err = texttemplate.ParseFS(pick(name), name); err != nil {
+			return nil, fmt.Errorf("mail template %s: %w", name, err)
+		}
+		name = kind + ".html"
+		if t.html, err = htmltemplate.ParseFS(pick(name), name); err != nil {
+			return nil, fmt.Errorf("mail template %s: %w", name, err)
+		}
+		out[kind] = t
 	}
-	return out
+	return out, nil
 }
 
 // enqueueMail renders a message and writes it to the outbox in tx, so that it is sent
 // if and only if the transaction that issued its token commits.
 func (s *Service) enqueueMail(ctx context.Context, tx *ent.Tx, kind, to string, data mailData, now time.Time) error {
-	t := templates[kind]
+	t := s.templates[kind]
 	var subj, text, html bytes.Buffer
 	if err := t.subject.Execute(&subj, data); err != nil {
 		return err

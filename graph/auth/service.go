@@ -24,6 +24,7 @@ type Service struct {
 	keys       []signingKey // keys[0] signs; all verify
 	refreshKey []byte       // HMAC key deriving rotated refresh tokens
 	mailWake   chan struct{}
+	templates  map[string]mailTemplates
 }
 
 // Settings keys.
@@ -43,7 +44,11 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1)}
+	tmpl, err := parseTemplates(cfg.MailTemplates)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1), templates: tmpl}
 	secret := cfg.JWTSecret
 	if len(secret) == 0 {
 		if secret, err = s.loadSecret(ctx, settingJWTSecret); err != nil {

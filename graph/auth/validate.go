@@ -56,6 +56,7 @@ const (
 	AvatarURLMaxLen = 2048
 	LocaleMaxLen    = 35
 	TimezoneMaxLen  = 64
+	OrgNameMaxLen   = 100
 )
 
 var usernameRE = regexp.MustCompile(UsernamePattern)
@@ -101,6 +102,9 @@ var forms = map[string][]spec{
 		{name: "settings"},
 		{name: "username", rule: usernameRule, notNull: true},
 	},
+	"createOrganization": {{name: "name", rule: orgNameRule}},
+	"createInvite":       {{name: "org_id"}, {name: "email", rule: emailRule}, {name: "role", rule: roleRule}},
+	"acceptInvite":       {{name: "token"}},
 	"changePassword": {
 		{name: "current_password", rule: maxLenRule(PasswordMaxLen)},
 		{name: "new_password", rule: newPasswordRule},

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -28,6 +32,16 @@ type ChangePasswordInput struct {
 	NewPassword string `json:"newPassword"`
 }
 
+type Invite struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"orgId"`
+	Email     string    `json:"email"`
+	Role      OrgRole   `json:"role"`
+	InvitedBy *string   `json:"invitedBy,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 type InviteInfo struct {
 	Email *string `json:"email,omitempty"`
 	Valid bool    `json:"valid"`
@@ -40,6 +54,21 @@ type LoginInput struct {
 }
 
 type Mutation struct {
+}
+
+type Organization struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// The workspace created with the account.
+	Personal  bool      `json:"personal"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+type OrganizationMembership struct {
+	Organization *Organization `json:"organization"`
+	Role         OrgRole       `json:"role"`
+	// Whether it is the current session's active organization (the org claim).
+	Active bool `json:"active"`
 }
 
 type Query struct {
@@ -112,4 +141,61 @@ type User struct {
 	LastLogin          *time.Time `json:"lastLogin,omitempty"`
 	DefaultWorkspaceID *string    `json:"defaultWorkspaceId,omitempty"`
 	HasPassword        bool       `json:"hasPassword"`
+}
+
+type OrgRole string
+
+const (
+	OrgRoleOwner  OrgRole = "OWNER"
+	OrgRoleAdmin  OrgRole = "ADMIN"
+	OrgRoleMember OrgRole = "MEMBER"
+)
+
+var AllOrgRole = []OrgRole{
+	OrgRoleOwner,
+	OrgRoleAdmin,
+	OrgRoleMember,
+}
+
+func (e OrgRole) IsValid() bool {
+	switch e {
+	case OrgRoleOwner, OrgRoleAdmin, OrgRoleMember:
+		return true
+	}
+	return false
+}
+
+func (e OrgRole) String() string {
+	return string(e)
+}
+
+func (e *OrgRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrgRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrgRole", str)
+	}
+	return nil
+}
+
+func (e OrgRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrgRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrgRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,321 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/invite"
+	"authbff/ent/membership"
+	"authbff/ent/organization"
+)
+
+// Role is a member's role in an organization.
+type Role string
+
+// Roles, from most to least powerful. Only owners make owners; admins invite and manage
+// members and admins.
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+func (r Role) valid() bool { return r == RoleOwner || r == RoleAdmin || r == RoleMember }
+
+// InviteTTL is how long an invitation stays usable.
+const InviteTTL = 7 * 24 * time.Hour
+
+// Permissions named in FORBIDDEN details.required_permission.
+const (
+	PermOrgAccess = "org:access" // be a member
+	PermOrgInvite = "org:invite" // owner or admin: invite, list and revoke invitations
+	PermOrgOwner  = "org:owner"  // owner: make owners
+)
+
+// Organization is a workspace.
+type Organization struct {
+	ID        uuid.UUID
+	Name      string
+	Personal  bool
+	CreatedAt time.Time
+}
+
+// Membership is the caller's place in an organization.
+type Membership struct {
+	Organization Organization
+	Role         Role
+	Active       bool // the organization of the caller's current session
+}
+
+// Invite is a pending invitation.
+type Invite struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	Email     string
+	Role      Role
+	InvitedBy *uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+func orgFromEnt(o *ent.Organization) Organization {
+	return Organization{ID: o.ID, Name: o.Name, Personal: o.Personal, CreatedAt: o.CreatedAt}
+}
+
+func inviteFromEnt(i *ent.Invite) *Invite {
+	return &Invite{ID: i.ID, OrgID: i.OrgID, Email: i.Email, Role: Role(i.Role), InvitedBy: i.InvitedBy,
+		CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt}
+}
+
+func (p *Principal) isActive(org uuid.UUID) bool { return p.OrgID != nil && *p.OrgID == org }
+
+// Organizations lists the caller's memberships, oldest first. Errors: AUTHENTICATION_FAILED.
+func (s *Service) Organizations(ctx context.Context, p *Principal) ([]Membership, error) {
+	if p == nil {
+		return nil, errAuthRequired()
+	}
+	ms, err := s.db.Membership.Query().Where(membership.UserID(p.UserID)).WithOrganization().
+		Order(ent.Asc(membership.FieldCreatedAt), ent.Asc(membership.FieldID)).All(ctx)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	out := make([]Membership, len(ms))
+	for i, m := range ms {
+		out[i] = Membership{Organization: orgFromEnt(m.Edges.Organization), Role: Role(m.Role), Active: p.isActive(m.OrgID)}
+	}
+	return out, nil
+}
+
+// CreateOrganization creates an organization owned by the caller.
+// Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR.
+func (s *Service) CreateOrganization(ctx context.Context, p *Principal, name string) (*Membership, error) {
+	if p == nil {
+		return nil, errAuthRequired()
+	}
+	v, err := validate("createOrganization", Values{"name": name})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *Membership
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		o, err := tx.Organization.Create().SetID(uuid.New()).SetName(v["name"]).SetCreatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if err := addMember(ctx, tx, p.UserID, o.ID, membership.RoleOwner, now); err != nil {
+			return err
+		}
+		out = &Membership{Organization: orgFromEnt(o), Role: RoleOwner}
+		return nil
+	})
+	return out, err
+}
+
+// requireRole returns the caller's role in org if it is one of allowed; otherwise
+// FORBIDDEN with the permission (non-members and unknown organizations alike).
+func requireRole(ctx context.Context, q *ent.MembershipClient, uid, org uuid.UUID, perm string, allowed ...Role) (Role, error) {
+	m, err := q.Query().Where(membership.UserID(uid), membership.OrgID(org)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return "", errForbidden(perm)
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, r := range allowed {
+		if Role(m.Role) == r {
+			return r, nil
+		}
+	}
+	return "", errForbidden(perm)
+}
+
+// CreateInvite invites email into org with role and mails the link
+// {AUTH_FRONTEND_URL}/accept-invite?token=…; a pending invite of the same address is
+// replaced. Owners and admins may invite; only owners may invite owners.
+// Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, FORBIDDEN (details.required_permission
+// org:invite or org:owner).
+func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email string, role Role) (*Invite, error) {
+	if p == nil {
+		return nil, errAuthRequired()
+	}
+	v, err := validate("createInvite", Values{"org_id": orgID, "email": email, "role": string(role)})
+	if err != nil {
+		return nil, err
+	}
+	org, err := uuid.Parse(orgID)
+	if err != nil {
+		return nil, errForbidden(PermOrgInvite)
+	}
+	addr := v["email"]
+	now := s.now()
+	var out *Invite
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		mine, err := requireRole(ctx, tx.Membership, p.UserID, org, PermOrgInvite, RoleOwner, RoleAdmin)
+		if err != nil {
+			return err
+		}
+		if role == RoleOwner && mine != RoleOwner {
+			return errForbidden(PermOrgOwner)
+		}
+		o, err := tx.Organization.Get(ctx, org)
+		if err != nil {
+			return err
+		}
+		if err := tx.Invite.Update().Where(invite.OrgID(org), invite.EmailKey(foldKey(addr)), invite.AcceptedAtIsNil(),
+			invite.RevokedAtIsNil()).SetRevokedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		tok, err := newOpaqueToken(s.cfg.Rand)
+		if err != nil {
+			return err
+		}
+		inv, err := tx.Invite.Create().SetID(uuid.New()).SetOrgID(org).SetEmail(addr).SetEmailKey(foldKey(addr)).
+			SetRole(invite.Role(role)).SetTokenHash(hashToken(tok)).SetInvitedBy(p.UserID).
+			SetCreatedAt(now).SetExpiresAt(now.Add(InviteTTL)).Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = inviteFromEnt(inv)
+		return s.enqueueMail(ctx, tx, MailInvite, addr, mailData{OrgName: o.Name, Role: string(role),
+			Link: s.link("/accept-invite", tok)}, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeMailer()
+	return out, nil
+}
+
+// Invites lists the pending invitations of org, newest first.
+// Errors: AUTHENTICATION_FAILED, FORBIDDEN (org:invite).
+func (s *Service) Invites(ctx context.Context, p *Principal, orgID string) ([]*Invite, error) {
+	if p == nil {
+		return nil, errAuthRequired()
+	}
+	org, err := uuid.Parse(orgID)
+	if err != nil {
+		return nil, errForbidden(PermOrgInvite)
+	}
+	if _, err := requireRole(ctx, s.db.Membership, p.UserID, org, PermOrgInvite, RoleOwner, RoleAdmin); err != nil {
+		return nil, Internal(err)
+	}
+	rows, err := s.db.Invite.Query().Where(invite.OrgID(org), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil(),
+		invite.ExpiresAtGT(s.now())).Order(ent.Desc(invite.FieldCreatedAt), ent.Desc(invite.FieldID)).All(ctx)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	out := make([]*Invite, len(rows))
+	for i, r := range rows {
+		out[i] = inviteFromEnt(r)
+	}
+	return out, nil
+}
+
+// RevokeInvite withdraws a pending invitation. An unknown id, or one of an organization
+// the caller cannot manage, is FORBIDDEN alike. Errors: AUTHENTICATION_FAILED,
+// FORBIDDEN (org:invite), INVALID_TOKEN (already accepted or revoked).
+func (s *Service) RevokeInvite(ctx context.Context, p *Principal, id string) error {
+	if p == nil {
+		return errAuthRequired()
+	}
+	iid, err := uuid.Parse(id)
+	if err != nil {
+		return errForbidden(PermOrgInvite)
+	}
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		inv, err := tx.Invite.Get(ctx, iid)
+		if ent.IsNotFound(err) {
+			return errForbidden(PermOrgInvite)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := requireRole(ctx, tx.Membership, p.UserID, inv.OrgID, PermOrgInvite, RoleOwner, RoleAdmin); err != nil {
+			return err
+		}
+		n, err := tx.Invite.Update().Where(invite.ID(iid), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil()).
+			SetRevokedAt(s.now()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return newError(CodeInvalidToken, MsgInvalidInvite)
+		}
+		return nil
+	})
+}
+
+// AcceptInvite joins the caller to the organization of an invitation addressed to the
+// caller's e-mail. The invite is consumed atomically; an existing membership keeps its
+// role. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_TOKEN (unknown, used,
+// revoked or expired), FORBIDDEN (the invitation is for another address).
+func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) (*Membership, error) {
+	if p == nil {
+		return nil, errAuthRequired()
+	}
+	if _, err := validate("acceptInvite", Values{"token": token}); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *Membership
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		inv, err := usableInvite(ctx, tx.Invite, token, now)
+		if err != nil {
+			return err
+		}
+		if inv == nil {
+			return newError(CodeInvalidToken, MsgInvalidInvite)
+		}
+		if inv.EmailKey != foldKey(p.user.Email) {
+			return &Error{Code: CodeForbidden, Message: "This invitation is for another e-mail address",
+				Details: map[string]any{"required_permission": "invite:accept"}}
+		}
+		n, err := tx.Invite.Update().Where(invite.ID(inv.ID), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil()).
+			SetAcceptedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return newError(CodeInvalidToken, MsgInvalidInvite)
+		}
+		m, err := tx.Membership.Query().Where(membership.UserID(p.UserID), membership.OrgID(inv.OrgID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			m, err = tx.Membership.Create().SetID(uuid.New()).SetUserID(p.UserID).SetOrgID(inv.OrgID).
+				SetRole(membership.Role(inv.Role)).SetCreatedAt(now).Save(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		o, err := tx.Organization.Query().Where(organization.ID(inv.OrgID)).Only(ctx)
+		if err != nil {
+			return err
+		}
+		out = &Membership{Organization: orgFromEnt(o), Role: Role(m.Role), Active: p.isActive(o.ID)}
+		return nil
+	})
+	return out, err
+}
+
+func orgNameRule(_, v string) (string, *FieldError) {
+	t := strings.TrimSpace(v)
+	if t == "" {
+		return "", tooShort(1)
+	}
+	if _, fe := maxLenRule(OrgNameMaxLen)("name", t); fe != nil {
+		return "", fe
+	}
+	return t, nil
+}
+
+func roleRule(_, v string) (string, *FieldError) {
+	if !Role(v).valid() {
+		return "", &FieldError{Type: "enum", Msg: "Input should be 'owner', 'admin' or 'member'",
+			Ctx: map[string]any{"expected": "'owner', 'admin' or 'member'"}}
+	}
+	return v, nil
+}
