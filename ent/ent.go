@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"authbff/ent/auditevent"
 	"authbff/ent/invite"
 	"authbff/ent/mail"
 	"authbff/ent/membership"
@@ -81,6 +82,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			auditevent.Table:   auditevent.ValidColumn,
 			invite.Table:       invite.ValidColumn,
 			mail.Table:         mail.ValidColumn,
 			membership.Table:   membership.ValidColumn,

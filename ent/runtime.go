@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"authbff/ent/auditevent"
 	"authbff/ent/invite"
 	"authbff/ent/mail"
 	"authbff/ent/organization"
@@ -16,6 +17,20 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescIP is the schema descriptor for ip field.
+	auditeventDescIP := auditeventFields[4].Descriptor()
+	// auditevent.DefaultIP holds the default value on creation for the ip field.
+	auditevent.DefaultIP = auditeventDescIP.Default.(string)
+	// auditeventDescUserAgent is the schema descriptor for user_agent field.
+	auditeventDescUserAgent := auditeventFields[5].Descriptor()
+	// auditevent.DefaultUserAgent holds the default value on creation for the user_agent field.
+	auditevent.DefaultUserAgent = auditeventDescUserAgent.Default.(string)
+	// auditeventDescData is the schema descriptor for data field.
+	auditeventDescData := auditeventFields[6].Descriptor()
+	// auditevent.DefaultData holds the default value on creation for the data field.
+	auditevent.DefaultData = auditeventDescData.Default.(string)
 	inviteFields := schema.Invite{}.Fields()
 	_ = inviteFields
 	// inviteDescEmail is the schema descriptor for email field.

@@ -86,3 +86,27 @@ func inviteModel(i *auth.Invite) *model.Invite {
 func roleModel(r auth.Role) model.OrgRole { return model.OrgRole(strings.ToUpper(string(r))) }
 
 func roleDomain(r model.OrgRole) auth.Role { return auth.Role(strings.ToLower(string(r))) }
+
+func sessionModel(si auth.SessionInfo) model.Session {
+	m := model.Session{ID: si.ID.String(), CreatedAt: si.CreatedAt, LastUsedAt: si.LastUsedAt, ExpiresAt: si.ExpiresAt,
+		IP: si.IP, UserAgent: si.UserAgent, Current: si.Current}
+	if si.OrgID != nil {
+		id := si.OrgID.String()
+		m.ActiveOrgID = &id
+	}
+	return m
+}
+
+func auditPageModel(p *auth.AuditPage) *model.AuditEventPage {
+	out := &model.AuditEventPage{Events: make([]model.AuditEvent, len(p.Events)), NextCursor: p.NextCursor}
+	for i, e := range p.Events {
+		ev := model.AuditEvent{ID: e.ID.String(), Type: e.Type, IP: e.IP, UserAgent: e.UserAgent,
+			Data: model.JSONObject(e.Data), CreatedAt: e.CreatedAt}
+		if e.SessionID != nil {
+			id := e.SessionID.String()
+			ev.SessionID = &id
+		}
+		out.Events[i] = ev
+	}
+	return out
+}

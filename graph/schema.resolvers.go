@@ -154,6 +154,24 @@ func (r *mutationResolver) AcceptInvite(ctx context.Context, token string) (*mod
 	return membershipModel(*m), nil
 }
 
+// RevokeSession is the resolver for the revokeSession field.
+func (r *mutationResolver) RevokeSession(ctx context.Context, id string) (bool, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Auth.RevokeSession(ctx, p, id)
+}
+
+// RevokeOtherSessions is the resolver for the revokeOtherSessions field.
+func (r *mutationResolver) RevokeOtherSessions(ctx context.Context) (int, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return r.Auth.RevokeOtherSessions(ctx, p)
+}
+
 // AuthConfig is the resolver for the authConfig field.
 func (r *queryResolver) AuthConfig(ctx context.Context) (*model.AuthConfig, error) {
 	return &model.AuthConfig{AllowRegistration: r.Auth.PublicConfig().AllowRegistration}, nil
@@ -213,6 +231,36 @@ func (r *queryResolver) Invites(ctx context.Context, orgID string) ([]model.Invi
 		out[i] = *inviteModel(inv)
 	}
 	return out, nil
+}
+
+// Sessions is the resolver for the sessions field.
+func (r *queryResolver) Sessions(ctx context.Context) ([]model.Session, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := r.Auth.Sessions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Session, len(ss))
+	for i, si := range ss {
+		out[i] = sessionModel(si)
+	}
+	return out, nil
+}
+
+// AuditEvents is the resolver for the auditEvents field.
+func (r *queryResolver) AuditEvents(ctx context.Context, first int, after *string) (*model.AuditEventPage, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Auth.AuditEvents(ctx, p, first, after)
+	if err != nil {
+		return nil, err
+	}
+	return auditPageModel(page), nil
 }
 
 // Mutation returns MutationResolver implementation.

@@ -38,6 +38,14 @@ type Config struct {
 	MailTemplates fs.FS
 	MailRetries   int // attempts before a message is marked failed
 
+	// RateLimits are the limits by name (ParseLimits reads AUTH_RATE_LIMITS); nil turns
+	// every limit off. LimitStore keeps their state (nil: in memory, one process).
+	RateLimits map[string]Limit
+	LimitStore LimitStore
+	// LockoutThreshold is how many consecutive failed logins disable an account's password
+	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
+	LockoutThreshold int
+
 	Now  func() time.Time
 	Rand io.Reader
 	Log  *slog.Logger
@@ -82,6 +90,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MailRetries <= 0 {
 		c.MailRetries = 12
+	}
+	if c.LockoutThreshold <= 0 {
+		c.LockoutThreshold = 100
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -69,14 +69,23 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	if _, err := validate("verifyEmail", Values{"token": token}); err != nil {
 		return err
 	}
+	if err := s.take(ctx, LimitVerifyIP, ClientFrom(ctx).IP); err != nil {
+		return err
+	}
 	now := s.now()
-	return s.inTx(ctx, func(tx *ent.Tx) error {
-		uid, err := consumeToken(ctx, tx, onetimetoken.KindVerifyEmail, token, now)
-		if err != nil {
+	var uid uuid.UUID
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		var err error
+		if uid, err = consumeToken(ctx, tx, onetimetoken.KindVerifyEmail, token, now); err != nil {
 			return err
 		}
 		return tx.User.UpdateOneID(uid).SetIsVerified(true).SetUpdatedAt(now).Exec(ctx)
 	})
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, EventEmailVerified, &uid, nil)
+	return nil
 }
 
 // ResendVerification queues a new verification mail when email belongs to an active,
@@ -85,6 +94,12 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 func (s *Service) ResendVerification(ctx context.Context, email string) error {
 	v, err := validate("resendVerification", Values{"email": email})
 	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitResendIP, ClientFrom(ctx).IP); err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitResendAddress, foldKey(v["email"])); err != nil {
 		return err
 	}
 	now := s.now()
@@ -109,6 +124,12 @@ func (s *Service) ResendVerification(ctx context.Context, email string) error {
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	v, err := validate("forgotPassword", Values{"email": email})
 	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitForgotIP, ClientFrom(ctx).IP); err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitForgotAddress, foldKey(v["email"])); err != nil {
 		return err
 	}
 	now := s.now()
@@ -146,6 +167,9 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
 		return err
 	}
+	if err := s.take(ctx, LimitResetIP, ClientFrom(ctx).IP); err != nil {
+		return err
+	}
 	hash, err := s.hash.Hash(ctx, in.NewPassword)
 	if err != nil {
 		return err
@@ -173,8 +197,11 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		notify = u
 		return s.enqueueMail(ctx, tx, MailPasswordChanged, u.Email, mailData{Username: u.Username}, now)
 	})
-	if err == nil && notify != nil {
-		s.wakeMailer()
+	if err != nil {
+		return err
 	}
-	return err
+	s.wakeMailer()
+	s.resetLimit(ctx, LimitLoginAccount, notify.ID.String())
+	s.audit(ctx, EventPasswordReset, &notify.ID, nil)
+	return nil
 }

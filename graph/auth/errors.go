@@ -134,3 +134,9 @@ func isUnavailable(err error) bool {
 	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked") ||
 		strings.Contains(msg, "database is busy")
 }
+
+// isCode reports whether err is an *Error with code.
+func isCode(err error, code Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"authbff/ent"
 	"authbff/ent/user"
 )
@@ -16,16 +18,30 @@ type LoginInput struct {
 // Login checks a password and starts a session. An unknown user costs a dummy hash and
 // gets the same answer as a wrong password. A deactivated account is told so only after
 // a correct password. Login sets last_login, and the answer shows the new value.
-// Errors: VALIDATION_ERROR, AUTHENTICATION_FAILED, FORBIDDEN (deactivated),
-// SERVICE_UNAVAILABLE.
+// Attempts are limited per client IP and failures per account (unknown identifiers are
+// limited alike, so a 429 tells nothing about existence); after LockoutThreshold
+// consecutive failures the password login of an account answers as a wrong password
+// until a password reset.
+// Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED, AUTHENTICATION_FAILED, FORBIDDEN
+// (deactivated), SERVICE_UNAVAILABLE.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error) {
 	if _, err := validate("login", Values{"username": in.Username, "password": in.Password}); err != nil {
+		return nil, err
+	}
+	if err := s.take(ctx, LimitLoginIP, ClientFrom(ctx).IP); err != nil {
 		return nil, err
 	}
 	key := foldKey(in.Username)
 	u, err := s.db.User.Query().Where(user.Or(user.UsernameKey(key), user.EmailKey(key))).First(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, Internal(err)
+	}
+	account := "?" + key
+	if u != nil {
+		account = u.ID.String()
+	}
+	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
+		return nil, err
 	}
 	stored := ""
 	if u != nil && u.PasswordHash != nil {
@@ -35,13 +51,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 	if err != nil {
 		return nil, err
 	}
+	if ok && u.FailedLogins >= s.cfg.LockoutThreshold {
+		ok = false // locked out until a password reset; the answer does not say so
+	}
 	if !ok {
-		if u != nil {
-			if err := s.db.User.UpdateOneID(u.ID).AddFailedLogins(1).Exec(ctx); err != nil {
-				return nil, Internal(err)
-			}
-		}
-		return nil, newError(CodeAuthFailed, MsgInvalidLogin)
+		return nil, s.loginFailed(ctx, u, account)
 	}
 	if !u.IsActive {
 		return nil, newError(CodeForbidden, MsgAccountInactive)
@@ -74,5 +88,25 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 		res = &AuthResult{Tokens: toks, User: userFromEnt(fresh)}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	s.resetLimit(ctx, LimitLoginAccount, account)
+	s.auditSession(ctx, EventLoginSucceeded, &u.ID, &res.sessionID, nil)
+	return res, nil
+}
+
+// loginFailed counts a failed password check (a wrong login password or a wrong current
+// password) against the account and answers AUTHENTICATION_FAILED.
+func (s *Service) loginFailed(ctx context.Context, u *ent.User, account string) error {
+	_ = s.spend(ctx, LimitLoginAccount, account, 1)
+	var uid *uuid.UUID
+	if u != nil {
+		uid = &u.ID
+		if err := s.db.User.UpdateOneID(u.ID).AddFailedLogins(1).Exec(ctx); err != nil {
+			return Internal(err)
+		}
+	}
+	s.audit(ctx, EventLoginFailed, uid, nil)
+	return newError(CodeAuthFailed, MsgInvalidLogin)
 }

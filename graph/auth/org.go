@@ -57,7 +57,11 @@ func (s *Service) SwitchOrg(ctx context.Context, p *Principal, orgID string) (*S
 		res = &SwitchResult{AccessToken: access, TokenType: TokenType, ExpiresIn: s.ExpiresIn(), OrgID: org}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	s.auditP(ctx, EventOrgSwitched, p, map[string]any{"org_id": org.String()})
+	return res, nil
 }
 
 // loginOrg is the organization a new session starts in: the personal workspace while

@@ -113,7 +113,11 @@ func (s *Service) CreateOrganization(ctx context.Context, p *Principal, name str
 		out = &Membership{Organization: orgFromEnt(o), Role: RoleOwner}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.auditP(ctx, EventOrgCreated, p, map[string]any{"org_id": out.Organization.ID.String()})
+	return out, nil
 }
 
 // requireRole returns the caller's role in org if it is one of allowed; otherwise
@@ -152,6 +156,9 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 		return nil, errForbidden(PermOrgInvite)
 	}
 	addr := v["email"]
+	if err := s.take(ctx, LimitInviteIP, ClientFrom(ctx).IP); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var out *Invite
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
@@ -188,6 +195,7 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 		return nil, err
 	}
 	s.wakeMailer()
+	s.auditP(ctx, EventInviteCreated, p, map[string]any{"org_id": org.String(), "invite_id": out.ID.String(), "role": string(role)})
 	return out, nil
 }
 
@@ -227,7 +235,8 @@ func (s *Service) RevokeInvite(ctx context.Context, p *Principal, id string) err
 	if err != nil {
 		return errForbidden(PermOrgInvite)
 	}
-	return s.inTx(ctx, func(tx *ent.Tx) error {
+	var org uuid.UUID
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		inv, err := tx.Invite.Get(ctx, iid)
 		if ent.IsNotFound(err) {
 			return errForbidden(PermOrgInvite)
@@ -246,8 +255,14 @@ func (s *Service) RevokeInvite(ctx context.Context, p *Principal, id string) err
 		if n != 1 {
 			return newError(CodeInvalidToken, MsgInvalidInvite)
 		}
+		org = inv.OrgID
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	s.auditP(ctx, EventInviteRevoked, p, map[string]any{"org_id": org.String(), "invite_id": iid.String()})
+	return nil
 }
 
 // AcceptInvite joins the caller to the organization of an invitation addressed to the
@@ -298,7 +313,11 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 		out = &Membership{Organization: orgFromEnt(o), Role: Role(m.Role), Active: p.isActive(o.ID)}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.auditP(ctx, EventInviteAccepted, p, map[string]any{"org_id": out.Organization.ID.String()})
+	return out, nil
 }
 
 func orgNameRule(_, v string) (string, *FieldError) {

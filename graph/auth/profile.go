@@ -120,6 +120,13 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if _, err := validate("changePassword", Values{"current_password": in.CurrentPassword, "new_password": in.NewPassword}); err != nil {
 		return err
 	}
+	if err := s.take(ctx, LimitChangePasswordIP, ClientFrom(ctx).IP); err != nil {
+		return err
+	}
+	account := p.UserID.String()
+	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
+		return err
+	}
 	stored := ""
 	if p.user.PasswordHash != nil {
 		stored = *p.user.PasswordHash
@@ -129,8 +136,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 		return err
 	}
 	if !ok {
-		if err := s.db.User.UpdateOneID(p.UserID).AddFailedLogins(1).Exec(ctx); err != nil {
-			return Internal(err)
+		// A wrong current password counts as a failed login (CONTRACT.md §7).
+		if err := s.loginFailed(ctx, p.user, account); err != nil && !isCode(err, CodeAuthFailed) {
+			return err
 		}
 		return newError(CodeInvalidPassword, MsgWrongPassword)
 	}
@@ -149,8 +157,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 		}
 		return s.enqueueMail(ctx, tx, MailPasswordChanged, p.user.Email, mailData{Username: p.user.Username}, now)
 	})
-	if err == nil {
-		s.wakeMailer()
+	if err != nil {
+		return err
 	}
-	return err
+	s.wakeMailer()
+	s.auditP(ctx, EventPasswordChanged, p, nil)
+	return nil
 }

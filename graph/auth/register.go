@@ -46,14 +46,19 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	if !s.cfg.AllowRegistration && !hasInvite {
 		return nil, newError(CodeForbidden, MsgRegistrationOff)
 	}
+	if err := s.take(ctx, LimitRegisterIP, ClientFrom(ctx).IP); err != nil {
+		return nil, err
+	}
 	hash, err := s.hash.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var res *AuthResult
+	var joined *ent.Invite
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		var inv *ent.Invite
+		joined = nil
 		if hasInvite {
 			inv, err = usableInvite(ctx, tx.Invite, *in.InviteToken, now)
 			if err != nil {
@@ -101,6 +106,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 			if err := s.consumeInvite(ctx, tx, inv, uid, now); err != nil {
 				return err
 			}
+			joined = inv
 		} else if err := s.sendVerification(ctx, tx, u, now); err != nil {
 			return err
 		}
@@ -115,6 +121,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 		return nil, err
 	}
 	s.wakeMailer()
+	s.auditSession(ctx, EventRegistered, &res.User.ID, &res.sessionID, nil)
+	if joined != nil {
+		s.auditSession(ctx, EventInviteAccepted, &res.User.ID, &res.sessionID,
+			map[string]any{"org_id": joined.OrgID.String(), "invite_id": joined.ID.String()})
+	}
 	return res, nil
 }
 

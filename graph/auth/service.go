@@ -25,6 +25,7 @@ type Service struct {
 	refreshKey []byte       // HMAC key deriving rotated refresh tokens
 	mailWake   chan struct{}
 	templates  map[string]mailTemplates
+	limits     limiter
 }
 
 // Settings keys.
@@ -48,7 +49,11 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1), templates: tmpl}
+	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1), templates: tmpl,
+		limits: limiter{limits: cfg.RateLimits, store: cfg.LimitStore}}
+	if s.limits.store == nil {
+		s.limits.store = NewMemoryStore(0)
+	}
 	secret := cfg.JWTSecret
 	if len(secret) == 0 {
 		if secret, err = s.loadSecret(ctx, settingJWTSecret); err != nil {

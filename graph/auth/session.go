@@ -47,6 +47,7 @@ type Tokens struct {
 	RefreshToken string
 	TokenType    string
 	ExpiresIn    int
+	sessionID    uuid.UUID
 }
 
 // AuthResult is what register and login answer.
@@ -116,7 +117,7 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 	if err != nil {
 		return Tokens{}, err
 	}
-	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}, nil
+	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: TokenType, ExpiresIn: s.ExpiresIn(), sessionID: sid}, nil
 }
 
 func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, parent *uuid.UUID, token string, now, sessionEnd time.Time) error {
@@ -148,7 +149,11 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 	}
 	err := s.db.Session.Update().Where(session.ID(p.SessionID), session.RevokedAtIsNil()).
 		SetRevokedAt(s.now()).SetRevokeReason("logout").Exec(ctx)
-	return Internal(err)
+	if err != nil {
+		return Internal(err)
+	}
+	s.auditP(ctx, EventLoggedOut, p, nil)
+	return nil
 }
 
 // Refresh exchanges a refresh token for a new pair. Each token rotates once; presenting
@@ -160,11 +165,15 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	if _, err := validate("refreshToken", Values{"refresh_token": token}); err != nil {
 		return nil, err
 	}
+	if err := s.take(ctx, LimitRefreshIP, ClientFrom(ctx).IP); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var out *Tokens
 	var reuse bool
+	var reused *ent.Session
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		out, reuse = nil, false
+		out, reuse, reused = nil, false, nil
 		rt, err := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
 			WithSession(func(q *ent.SessionQuery) { q.WithUser() }).Only(ctx)
 		if ent.IsNotFound(err) {
@@ -223,7 +232,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 				return nil
 			}
 		}
-		reuse = true
+		reuse, reused = true, sess
 		return tx.Session.Update().Where(session.ID(sess.ID), session.RevokedAtIsNil()).
 			SetRevokedAt(now).SetRevokeReason("refresh_reuse").Exec(ctx)
 	})
@@ -231,7 +240,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		return nil, err
 	}
 	if reuse {
-		s.cfg.Log.Warn("refresh token reuse detected; session revoked")
+		s.cfg.Log.Warn("refresh token reuse detected; session revoked", "session_id", reused.ID)
+		s.auditSession(ctx, EventRefreshReuse, &reused.UserID, &reused.ID, nil)
 		return nil, newError(CodeAuthFailed, MsgInvalidRefresh)
 	}
 	return out, nil

@@ -12,6 +12,24 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+type AuditEvent struct {
+	ID string `json:"id"`
+	// registered, login_succeeded, login_failed, logged_out, refresh_reuse_detected, password_changed, password_reset, email_verified, invite_created, invite_accepted, invite_revoked, organization_created, organization_switched, session_revoked, other_sessions_revoked, rate_limited
+	Type      string  `json:"type"`
+	SessionID *string `json:"sessionId,omitempty"`
+	IP        string  `json:"ip"`
+	UserAgent string  `json:"userAgent"`
+	// Non-secret facts about the event, such as an organization id.
+	Data      JSONObject `json:"data"`
+	CreatedAt time.Time  `json:"createdAt"`
+}
+
+type AuditEventPage struct {
+	Events []AuditEvent `json:"events"`
+	// Pass as after to get the next page; null on the last page.
+	NextCursor *string `json:"nextCursor,omitempty"`
+}
+
 type AuthConfig struct {
 	AllowRegistration bool `json:"allowRegistration"`
 }
@@ -90,6 +108,19 @@ type ResetPasswordInput struct {
 	Token string `json:"token"`
 	// 8–128 characters.
 	NewPassword string `json:"newPassword"`
+}
+
+type Session struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"createdAt"`
+	// The last login, refresh or organization switch.
+	LastUsedAt time.Time `json:"lastUsedAt"`
+	// The absolute end of the session.
+	ExpiresAt   time.Time `json:"expiresAt"`
+	IP          string    `json:"ip"`
+	UserAgent   string    `json:"userAgent"`
+	ActiveOrgID *string   `json:"activeOrgId,omitempty"`
+	Current     bool      `json:"current"`
 }
 
 type SwitchOrgPayload struct {

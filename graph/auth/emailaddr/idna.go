@@ -357,9 +357,20 @@ func isUnicodeDot(r rune) bool {
 	return r == '.' || r == 0x3002 || r == 0xFF0E || r == 0xFF61
 }
 
+// hasALabel reports whether a label of s starts with "xn--", in any case.
+func hasALabel(s string) bool {
+	for i := 0; i+4 <= len(s); i++ {
+		if (i == 0 || s[i-1] == '.') && s[i+2] == '-' && s[i+3] == '-' &&
+			(s[i] == 'x' || s[i] == 'X') && (s[i+1] == 'n' || s[i+1] == 'N') {
+			return true
+		}
+	}
+	return false
+}
+
 // idnaDecode is idna.decode(s) for an ASCII domain name.
 func idnaDecode(s string) (string, string) {
-	if !strings.Contains(asciiLower(s), "xn--") {
+	if !hasALabel(s) {
 		// Every label is a lowercase LDH label here, which check_label
 		// accepts unchanged (the callers checked hyphens and lengths).
 		return asciiLower(s), ""

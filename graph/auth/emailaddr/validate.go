@@ -21,11 +21,24 @@ const (
 )
 
 // caseInsensitiveMailboxNames is CASE_INSENSITIVE_MAILBOX_NAMES (RFC 2142).
-var caseInsensitiveMailboxNames = map[string]bool{
-	"info": true, "marketing": true, "sales": true, "support": true,
-	"abuse": true, "noc": true, "security": true,
-	"postmaster": true, "hostmaster": true, "usenet": true, "news": true,
-	"webmaster": true, "www": true, "uucp": true, "ftp": true,
+var caseInsensitiveMailboxNames = [...]string{
+	"info", "marketing", "sales", "support",
+	"abuse", "noc", "security",
+	"postmaster", "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp",
+}
+
+// isCaseInsensitiveMailbox reports local.lower() in
+// CASE_INSENSITIVE_MAILBOX_NAMES for an ASCII local part.
+func isCaseInsensitiveMailbox(local string) bool {
+	if len(local) > len("postmaster") {
+		return false
+	}
+	for _, name := range caseInsensitiveMailboxNames {
+		if len(name) == len(local) && strings.EqualFold(name, local) {
+			return true
+		}
+	}
+	return false
 }
 
 // specialUseDomainNames is email_validator.SPECIAL_USE_DOMAIN_NAMES.
@@ -58,6 +71,24 @@ func isAtextIntl(r rune) bool { return r >= utf8.RuneSelf || atextTable[r] }
 func isHostnameIntl(r rune) bool {
 	return r >= utf8.RuneSelf || r == '-' || r == '.' || isASCIIAlnum(r)
 }
+
+// isLDHString reports whether s holds only ASCII letters, digits, hyphens
+// and periods.
+func isLDHString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !ldhTable[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var ldhTable = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = isASCIIAlnum(rune(c)) || c == '-' || c == '.'
+	}
+	return t
+}()
 
 func isASCIIAlnum(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
@@ -139,11 +170,9 @@ func validateEmail(email string) (string, string, bool) {
 	}
 
 	// RFC 2142 mailbox names are case-insensitive.
-	if !smtputf8 {
-		if lower := asciiLower(asciiLocal); caseInsensitiveMailboxNames[lower] {
-			asciiLocal = lower
-			local = asciiLower(local)
-		}
+	if !smtputf8 && isCaseInsensitiveMailbox(asciiLocal) {
+		asciiLocal = asciiLower(asciiLocal)
+		local = asciiLower(local)
 	}
 
 	if domainPart == "" {
@@ -440,27 +469,37 @@ func addRune(set []rune, r rune) []rune {
 }
 
 // checkDotAtom is syntax.check_dot_atom; startDescr and endDescr are
-// message templates with "{}" where "period" or "hyphen" goes.
+// message templates with "{}" where "period" or "hyphen" goes. The checks
+// keep their Python order; one pass over label collects what they need.
 func checkDotAtom(label, startDescr, endDescr string, isHostname bool) string {
-	if strings.HasSuffix(label, ".") {
+	if label == "" {
+		return ""
+	}
+	doubleDot, dotHyphen := false, false
+	for i := 1; i < len(label); i++ {
+		switch label[i-1 : i+1] {
+		case "..":
+			doubleDot = true
+		case ".-", "-.":
+			dotHyphen = true
+		}
+	}
+	first, last := label[0], label[len(label)-1]
+	switch {
+	case last == '.':
 		return strings.Replace(endDescr, "{}", "period", 1)
-	}
-	if strings.HasPrefix(label, ".") {
+	case first == '.':
 		return strings.Replace(startDescr, "{}", "period", 1)
-	}
-	if strings.Contains(label, "..") {
+	case doubleDot:
 		return "An email address cannot have two periods in a row."
-	}
-	if isHostname {
-		if strings.HasSuffix(label, "-") {
-			return strings.Replace(endDescr, "{}", "hyphen", 1)
-		}
-		if strings.HasPrefix(label, "-") {
-			return strings.Replace(startDescr, "{}", "hyphen", 1)
-		}
-		if strings.Contains(label, ".-") || strings.Contains(label, "-.") {
-			return "An email address cannot have a period and a hyphen next to each other."
-		}
+	case !isHostname:
+		return ""
+	case last == '-':
+		return strings.Replace(endDescr, "{}", "hyphen", 1)
+	case first == '-':
+		return strings.Replace(startDescr, "{}", "hyphen", 1)
+	case dotHyphen:
+		return "An email address cannot have a period and a hyphen next to each other."
 	}
 	return ""
 }
@@ -469,11 +508,17 @@ func checkDotAtom(label, startDescr, endDescr string, isHostname bool) string {
 // test_environment=False and globally_deliverable=True. It returns the IDNA
 // ASCII form and the normalized Unicode form of the domain.
 func validateEmailDomainName(domain string) (asciiDomain, domainI18n, reason string) {
-	if bad := badChars(domain, func(r rune) bool { return !isHostnameIntl(r) }); bad != "" {
-		return "", "", "The part after the @-sign contains invalid characters: " + bad + "."
-	}
-	if reason := checkUnsafeChars(domain, false); reason != "" {
-		return "", "", reason
+	// The common case, ASCII letters, digits, hyphens and periods only, passes
+	// the character checks below whatever the order of the characters, also
+	// after mapping (which only lowercases it).
+	simple := isLDHString(domain)
+	if !simple {
+		if bad := badChars(domain, func(r rune) bool { return !isHostnameIntl(r) }); bad != "" {
+			return "", "", "The part after the @-sign contains invalid characters: " + bad + "."
+		}
+		if reason := checkUnsafeChars(domain, false); reason != "" {
+			return "", "", reason
+		}
 	}
 
 	// UTS #46: case folding, NFC, and the other full stops to '.'.
@@ -482,8 +527,10 @@ func validateEmailDomainName(domain string) (asciiDomain, domainI18n, reason str
 	if reason != "" {
 		return "", "", "The part after the @-sign contains invalid characters (" + reason + ")."
 	}
-	if bad := badChars(domain, func(r rune) bool { return !isHostnameIntl(r) }); bad != "" {
-		return "", "", "The part after the @-sign contains invalid characters after Unicode normalization: " + bad + "."
+	if !simple {
+		if bad := badChars(domain, func(r rune) bool { return !isHostnameIntl(r) }); bad != "" {
+			return "", "", "The part after the @-sign contains invalid characters after Unicode normalization: " + bad + "."
+		}
 	}
 
 	if reason := checkDotAtom(domain, "An email address cannot have a {} immediately after the @-sign.", "An email address cannot end with a {}.", true); reason != "" {
@@ -491,9 +538,11 @@ func validateEmailDomainName(domain string) (asciiDomain, domainI18n, reason str
 	}
 
 	// RFC 5890 R-LDH labels: re.match(r"(?!xn)..--", label, re.I).
-	for label := range strings.SplitSeq(domain, ".") {
-		if isReservedLDH(label) {
-			return "", "", "An email address cannot have two letters followed by two dashes immediately after the @-sign or after a period, except Punycode."
+	if strings.Contains(domain, "--") {
+		for label := range strings.SplitSeq(domain, ".") {
+			if isReservedLDH(label) {
+				return "", "", "An email address cannot have two letters followed by two dashes immediately after the @-sign or after a period, except Punycode."
+			}
 		}
 	}
 
@@ -526,9 +575,11 @@ func validateEmailDomainName(domain string) (asciiDomain, domainI18n, reason str
 		}
 		return "", "", "The email address is too long after the @-sign (" + strconv.Itoa(diff) + " byte" + s + " too many after IDNA encoding)."
 	}
-	for label := range strings.SplitSeq(asciiDomain, ".") {
-		if len(label) > dnsLabelLengthLimit {
-			return "", "", "After the @-sign, periods cannot be separated by so many characters " + lengthReason(len(label), dnsLabelLengthLimit) + "."
+	if len(asciiDomain) > dnsLabelLengthLimit {
+		for label := range strings.SplitSeq(asciiDomain, ".") {
+			if len(label) > dnsLabelLengthLimit {
+				return "", "", "After the @-sign, periods cannot be separated by so many characters " + lengthReason(len(label), dnsLabelLengthLimit) + "."
+			}
 		}
 	}
 
@@ -552,11 +603,13 @@ func validateEmailDomainName(domain string) (asciiDomain, domainI18n, reason str
 	}
 
 	// Re-check the (UTS #46 mapped) domain, as the Python code does.
-	if bad := badChars(domain, func(r rune) bool { return !isHostnameIntl(r) }); bad != "" {
-		return "", "", "The part after the @-sign contains invalid characters: " + bad + "."
-	}
-	if reason := checkUnsafeChars(domain, false); reason != "" {
-		return "", "", reason
+	if !simple {
+		if bad := badChars(domain, func(r rune) bool { return !isHostnameIntl(r) }); bad != "" {
+			return "", "", "The part after the @-sign contains invalid characters: " + bad + "."
+		}
+		if reason := checkUnsafeChars(domain, false); reason != "" {
+			return "", "", reason
+		}
 	}
 	if domainI18n != asciiDomain {
 		if err := idnaEncode(domainI18n); err != "" {

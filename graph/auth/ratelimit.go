@@ -1,0 +1,215 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Rate limits count attempts, not HTTP requests: they are enforced here, on the path both
+// transports share, so every aliased GraphQL field is one attempt and REST and GraphQL
+// draw from the same buckets.
+
+// Limit is N events per Window.
+type Limit struct {
+	N      int
+	Window time.Duration
+}
+
+func (l Limit) String() string { return strconv.Itoa(l.N) + "/" + l.Window.String() }
+
+// Limit names; AUTH_RATE_LIMITS overrides them by name (name=N/duration).
+const (
+	LimitLoginIP          = "login_ip"           // login attempts per client IP
+	LimitLoginAccount     = "login_account"      // failed logins (and wrong current passwords) per account
+	LimitRegisterIP       = "register_ip"        // registrations per client IP
+	LimitForgotIP         = "forgot_ip"          // forgot-password requests per client IP
+	LimitForgotAddress    = "forgot_address"     // forgot-password requests per address, existing or not
+	LimitResendIP         = "resend_ip"          // resend-verification requests per client IP
+	LimitResendAddress    = "resend_address"     // resend-verification requests per address, existing or not
+	LimitResetIP          = "reset_ip"           // reset-password attempts per client IP
+	LimitVerifyIP         = "verify_ip"          // verify-email attempts per client IP
+	LimitRefreshIP        = "refresh_ip"         // refreshes per client IP
+	LimitChangePasswordIP = "change_password_ip" // change-password attempts per client IP
+	LimitInviteIP         = "invite_ip"          // invitations sent per client IP
+)
+
+// DefaultLimits are the documented defaults (README).
+var DefaultLimits = map[string]Limit{
+	LimitLoginIP:          {30, time.Minute},
+	LimitLoginAccount:     {10, 15 * time.Minute},
+	LimitRegisterIP:       {20, time.Hour},
+	LimitForgotIP:         {20, time.Hour},
+	LimitForgotAddress:    {5, time.Hour},
+	LimitResendIP:         {20, time.Hour},
+	LimitResendAddress:    {5, time.Hour},
+	LimitResetIP:          {30, time.Hour},
+	LimitVerifyIP:         {60, time.Hour},
+	LimitRefreshIP:        {300, time.Minute},
+	LimitChangePasswordIP: {30, time.Minute},
+	LimitInviteIP:         {100, time.Hour},
+}
+
+// ParseLimits reads an AUTH_RATE_LIMITS value: "on" (the defaults), "off" (nil: no
+// limits), or comma-separated overrides such as "login_ip=60/1m,register_ip=5/1h" on top
+// of the defaults.
+func ParseLimits(s string) (map[string]Limit, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	out := make(map[string]Limit, len(DefaultLimits))
+	for k, v := range DefaultLimits {
+		out[k] = v
+	}
+	switch s {
+	case "", "on", "true", "1":
+		return out, nil
+	case "off", "false", "0":
+		return nil, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if _, known := DefaultLimits[name]; !ok || !known {
+			return nil, fmt.Errorf("AUTH_RATE_LIMITS: %q: want on, off, or name=N/duration with a name among %s",
+				part, strings.Join(limitNames(), ", "))
+		}
+		n, d, ok := strings.Cut(val, "/")
+		count, err1 := strconv.Atoi(n)
+		window, err2 := time.ParseDuration(d)
+		if !ok || err1 != nil || err2 != nil || count < 1 || window <= 0 {
+			return nil, fmt.Errorf("AUTH_RATE_LIMITS: %q: want N/duration such as 30/1m", part)
+		}
+		out[name] = Limit{count, window}
+	}
+	return out, nil
+}
+
+func limitNames() []string {
+	names := make([]string, 0, len(DefaultLimits))
+	for k := range DefaultLimits {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LimitStore keeps rate-limit state. MemoryStore serves one process; replicas would
+// share a store implementing this interface (for example on Redis or PostgreSQL).
+type LimitStore interface {
+	// Take spends cost events (0 only checks) of key under l at now. It returns 0 when
+	// allowed, else how long until the events would be.
+	Take(ctx context.Context, key string, l Limit, cost int, now time.Time) (retryAfter time.Duration, err error)
+	// Reset forgets key.
+	Reset(ctx context.Context, key string) error
+}
+
+// MemoryStore is an in-process LimitStore using GCRA (one timestamp per key: memory is
+// bounded by the number of active keys, and idle keys are swept).
+type MemoryStore struct {
+	mu        sync.Mutex
+	tat       map[string]time.Time // theoretical arrival time per key
+	lastSweep time.Time
+	maxKeys   int
+}
+
+// NewMemoryStore returns an empty store holding at most maxKeys keys (0: 1,000,000);
+// when full, it sweeps expired keys and, failing that, refuses new keys (fail closed).
+func NewMemoryStore(maxKeys int) *MemoryStore {
+	if maxKeys <= 0 {
+		maxKeys = 1_000_000
+	}
+	return &MemoryStore{tat: map[string]time.Time{}, maxKeys: maxKeys}
+}
+
+// Take implements LimitStore.
+func (m *MemoryStore) Take(_ context.Context, key string, l Limit, cost int, now time.Time) (time.Duration, error) {
+	interval := l.Window / time.Duration(l.N)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if now.Sub(m.lastSweep) > time.Minute {
+		m.sweep(now)
+	}
+	tat, ok := m.tat[key]
+	if !ok && len(m.tat) >= m.maxKeys {
+		m.sweep(now)
+		if len(m.tat) >= m.maxKeys {
+			return time.Second, nil
+		}
+	}
+	if tat.Before(now) {
+		tat = now
+	}
+	// GCRA: N events at once, then one per Window/N. A check (cost 0) asks whether one
+	// more event would pass, without spending it.
+	next := tat.Add(interval * time.Duration(max(cost, 1)))
+	if over := next.Sub(now) - l.Window; over > 0 {
+		return over, nil
+	}
+	if cost > 0 {
+		m.tat[key] = next
+	}
+	return 0, nil
+}
+
+// Reset implements LimitStore.
+func (m *MemoryStore) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	delete(m.tat, key)
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *MemoryStore) sweep(now time.Time) {
+	for k, t := range m.tat {
+		if !t.After(now) {
+			delete(m.tat, k)
+		}
+	}
+	m.lastSweep = now
+}
+
+// limiter applies the configured limits.
+type limiter struct {
+	limits map[string]Limit // nil: limits off
+	store  LimitStore
+}
+
+// take spends one attempt of name for subject (an IP or a normalized identifier).
+// Errors: RATE_LIMIT_EXCEEDED.
+func (s *Service) take(ctx context.Context, name, subject string) error {
+	return s.spend(ctx, name, subject, 1)
+}
+
+// over checks, without spending, whether subject is already over name's limit.
+func (s *Service) over(ctx context.Context, name, subject string) error {
+	return s.spend(ctx, name, subject, 0)
+}
+
+func (s *Service) spend(ctx context.Context, name, subject string, cost int) error {
+	l, ok := s.limits.limits[name]
+	if !ok || subject == "" {
+		return nil
+	}
+	wait, err := s.limits.store.Take(ctx, name+"\x00"+subject, l, cost, s.cfg.Now())
+	if err != nil {
+		// A store that fails must not lock everyone out, nor let floods through silently.
+		s.cfg.Log.Error("rate limit store failed", "limit", name, "err", err)
+		return nil
+	}
+	if wait <= 0 {
+		return nil
+	}
+	s.cfg.Log.Warn("rate limited", "limit", name, "request_id", ClientFrom(ctx).RequestID)
+	s.audit(ctx, EventRateLimited, nil, map[string]any{"limit": name})
+	return &Error{Code: CodeRateLimited, Message: MsgRateLimited, RetryAfter: int(math.Ceil(wait.Seconds()))}
+}
+
+// resetLimit forgets subject's count of name (after a successful login).
+func (s *Service) resetLimit(ctx context.Context, name, subject string) {
+	if _, ok := s.limits.limits[name]; ok && subject != "" {
+		_ = s.limits.store.Reset(ctx, name+"\x00"+subject)
+	}
+}
