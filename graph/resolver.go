@@ -11,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"authbff/graph/auth"
@@ -30,11 +29,23 @@ type Options struct {
 	Introspection    bool
 	ParserTokenLimit int   // tokens per document (0: 15000)
 	MaxBodyBytes     int64 // request body cap of the POST transport (0: 1 MiB)
+	MaxDepth         int   // deepest field nesting (0: 12)
+	MaxComplexity    int   // gqlgen complexity, one per field (0: 1000)
+	MaxRootFields    int   // root fields (aliases) per operation (0: 50)
 }
 
 func (o Options) withDefaults() Options {
 	if o.ParserTokenLimit <= 0 {
 		o.ParserTokenLimit = 15000
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 12
+	}
+	if o.MaxComplexity <= 0 {
+		o.MaxComplexity = 1000
+	}
+	if o.MaxRootFields <= 0 {
+		o.MaxRootFields = 50
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
@@ -58,6 +69,7 @@ func (r *Resolver) configure(c configurable, o Options) {
 	c.SetParserTokenLimit(o.ParserTokenLimit)
 	c.SetErrorPresenter(r.presentError)
 	c.SetRecoverFunc(r.recoverPanic)
+	c.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	if o.Introspection {
 		c.Use(extension.Introspection{})
 	} else {
@@ -76,6 +88,7 @@ func (r *Resolver) NewExecutor(o Options) *executor.Executor {
 	o = o.withDefaults()
 	x := executor.New(r.NewExecutableSchema())
 	r.configure(x, o)
+	x.SetDefaultRulesFn(validationRules(o.MaxDepth, o.MaxRootFields))
 	return x
 }
 
@@ -85,8 +98,9 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	o = o.withDefaults()
 	srv := handler.New(r.NewExecutableSchema())
 	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	r.configure(srv, o)
+	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields))
 	return srv
 }
 

@@ -6,8 +6,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -69,4 +71,47 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		b = []byte(`{"errors":[{"message":"An unexpected error occurred","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}`)
 	}
 	_, _ = w.Write(b)
+}
+
+// getTransport serves queries over GET (?query=&operationName=&variables=), never
+// mutations, with every error carrying a code.
+type getTransport struct{}
+
+var _ graphql.Transport = getTransport{}
+
+func (getTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+}
+
+func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	w.Header().Set("Content-Type", "application/json")
+	fail := func(status int, code, msg string) {
+		w.WriteHeader(status)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
+	}
+	q := r.URL.Query()
+	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	if v := q.Get("variables"); v != "" {
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&params.Variables); err != nil {
+			fail(http.StatusBadRequest, "BAD_REQUEST", "The variables parameter is not a JSON object.")
+			return
+		}
+	}
+	params.ReadTime.End = graphql.Now()
+	rc, opErr := exec.CreateOperationContext(ctx, params)
+	if opErr != nil {
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		return
+	}
+	if rc.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		fail(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeResponse(w, responses(ctx))
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/cors"
 
 	"authbff/graph"
 	"authbff/graph/auth"
@@ -26,6 +28,12 @@ type Options struct {
 	Log          *slog.Logger
 	Now          func() time.Time
 	MaxBodyBytes int64 // default 1 MiB
+	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
+	// Empty: the client IP is always the socket peer.
+	TrustedProxies []netip.Prefix
+	// CORSOrigins are the browser origins allowed to call the API (AUTH_CORS_ORIGINS).
+	// Empty: no CORS headers, so only same-origin pages can read answers.
+	CORSOrigins []string
 }
 
 // Prefix is where the REST routes live.
@@ -58,6 +66,16 @@ func NewRouter(o Options) (http.Handler, error) {
 	allowed := map[string][]string{}
 	r := chi.NewRouter()
 	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders)
+	if len(o.CORSOrigins) > 0 {
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins:   o.CORSOrigins,
+			AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
+			AllowedHeaders:   []string{"Authorization", "Content-Type"},
+			ExposedHeaders:   []string{"Retry-After", "X-Request-ID", "WWW-Authenticate"},
+			AllowCredentials: false, // tokens travel in the Authorization header, never in cookies
+			MaxAge:           600,
+		}))
+	}
 	var loadErr error
 	r.Route(Prefix, func(sub chi.Router) {
 		for _, rt := range routes {
@@ -99,14 +117,47 @@ func (o Options) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newRequestID()
 		w.Header().Set("X-Request-ID", id)
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		ctx := auth.WithClient(r.Context(), auth.Client{IP: host, UserAgent: r.UserAgent(), RequestID: id})
+		ctx := auth.WithClient(r.Context(), auth.Client{IP: o.clientIP(r), UserAgent: r.UserAgent(), RequestID: id})
 		ctx = graph.WithBearer(ctx, bearerToken(r.Header.Get("Authorization")))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// clientIP is the socket peer, unless the peer is a trusted proxy: then the right-most
+// address of X-Forwarded-For that is not a trusted proxy (addresses to its left could
+// have been written by the client). Nothing trusts X-Forwarded-For by default.
+func (o Options) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !o.trusted(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: stop believing the header
+		}
+		a = a.Unmap()
+		if !o.trusted(a) {
+			return a.String()
+		}
+		peer = a
+	}
+	return peer.Unmap().String()
+}
+
+func (o Options) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range o.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // bearerToken extracts the token of "Bearer <token>" (scheme case-insensitive). Any
@@ -192,6 +243,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		h.Set("Referrer-Policy", "no-referrer")
 		if r.URL.Path != "/playground" {
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")

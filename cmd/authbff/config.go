@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -12,16 +13,22 @@ import (
 
 // config is everything serve reads from AUTH_* variables (CONTRACT.md §6).
 type config struct {
-	Addr          string
-	DatabaseURL   string
-	SMTPURL       string
-	RateLimits    bool
-	Introspection bool
-	Playground    bool
-	Auth          auth.Config
-	ShutdownWait  time.Duration
-	LogLevel      string
-	MailTemplates string // AUTH_MAIL_TEMPLATES_DIR
+	Addr           string
+	DatabaseURL    string
+	SMTPURL        string
+	Introspection  bool
+	Playground     bool
+	MaxDepth       int
+	MaxComplexity  int
+	MaxRootFields  int
+	TrustedProxies []netip.Prefix
+	CORSOrigins    []string
+	TLSCertFile    string
+	TLSKeyFile     string
+	Auth           auth.Config
+	ShutdownWait   time.Duration
+	LogLevel       string
+	MailTemplates  string // AUTH_MAIL_TEMPLATES_DIR
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors
@@ -32,12 +39,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Addr:          p.str("AUTH_ADDR", ":8080"),
 		DatabaseURL:   p.str("AUTH_DATABASE_URL", "sqlite:data/auth.db"),
 		SMTPURL:       p.str("AUTH_SMTP_URL", ""),
-		RateLimits:    p.onOff("AUTH_RATE_LIMITS", true),
 		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", true),
 		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
 		ShutdownWait:  12 * time.Second,
 		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
 		MailTemplates: p.str("AUTH_MAIL_TEMPLATES_DIR", ""),
+		MaxDepth:      p.integer("AUTH_GRAPHQL_MAX_DEPTH", 12, 2, 100),
+		MaxComplexity: p.integer("AUTH_GRAPHQL_MAX_COMPLEXITY", 1000, 10, 1_000_000),
+		MaxRootFields: p.integer("AUTH_GRAPHQL_MAX_ROOT_FIELDS", 50, 1, 1000),
+		CORSOrigins:   p.list("AUTH_CORS_ORIGINS"),
+		TLSCertFile:   p.str("AUTH_TLS_CERT_FILE", ""),
+		TLSKeyFile:    p.str("AUTH_TLS_KEY_FILE", ""),
 	}
 	c.Auth = auth.Config{
 		AllowRegistration: p.boolean("AUTH_ALLOW_REGISTRATION", true),
@@ -55,6 +67,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 			Time:      uint32(p.integer("AUTH_HASH_TIME", int(auth.DefaultHashParams.Time), 1, 100)),
 			Threads:   uint8(p.integer("AUTH_HASH_THREADS", int(auth.DefaultHashParams.Threads), 1, 255)),
 		},
+	}
+	c.TrustedProxies = p.prefixes("AUTH_TRUSTED_PROXIES")
+	limits, err := auth.ParseLimits(p.str("AUTH_RATE_LIMITS", "on"))
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	c.Auth.RateLimits = limits
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		p.errs = append(p.errs, errors.New("AUTH_TLS_CERT_FILE and AUTH_TLS_KEY_FILE go together"))
 	}
 	if s := c.Auth.JWTSecret; len(s) > 0 && len(s) < auth.MinSecretLen {
 		p.errs = append(p.errs, fmt.Errorf("AUTH_JWT_SECRET must be at least %d bytes (it is %d); generate one with `openssl rand -hex 32`", auth.MinSecretLen, len(s)))
@@ -115,6 +136,34 @@ func (p *envParser) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// list reads comma-separated values.
+func (p *envParser) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(p.str(name, ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// prefixes reads comma-separated CIDRs (a bare address is its own /32 or /128).
+func (p *envParser) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range p.list(name) {
+		if pfx, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, pfx.Masked())
+			continue
+		}
+		if a, err := netip.ParseAddr(v); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a CIDR such as 10.0.0.0/8", name, v))
+	}
+	return out
 }
 
 func (p *envParser) integer(name string, def, lo, hi int) int {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/graph/auth/smtpmail"
 	"authbff/rest"
 )
 
@@ -47,17 +47,25 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if cfg.SMTPURL == "" {
 		log.Warn("AUTH_SMTP_URL is unset: e-mails, with their links, are written to this log (development only)")
 	} else {
-		return errors.New("AUTH_SMTP_URL: SMTP delivery is not available in this build")
+		sender, err := smtpmail.New(cfg.SMTPURL, smtpmail.Options{})
+		if err != nil {
+			return fmt.Errorf("AUTH_SMTP_URL: %w", err)
+		}
+		cfg.Auth.MailSender = sender
+		log.Info("mail via SMTP", "host", sender.Addr())
 	}
 	svc, err := auth.New(ctx, db, cfg.Auth)
 	if err != nil {
 		return err
 	}
 	h, err := rest.NewRouter(rest.Options{
-		Resolver:   &graph.Resolver{Auth: svc},
-		GraphQL:    graph.Options{Introspection: cfg.Introspection},
-		Playground: cfg.Playground,
-		Log:        log,
+		Resolver: &graph.Resolver{Auth: svc},
+		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,
+			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
+		Playground:     cfg.Playground,
+		Log:            log,
+		TrustedProxies: cfg.TrustedProxies,
+		CORSOrigins:    cfg.CORSOrigins,
 	})
 	if err != nil {
 		return err
@@ -80,13 +88,26 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	wg.Go(func() { svc.RunMailer(mailCtx) })
 
 	addr := ln.Addr().String()
-	log.Info("authbff listening", "addr", addr, "url", "http://"+displayAddr(addr), "graphql", "/graphql",
+	scheme := "http://"
+	if cfg.TLSCertFile != "" {
+		scheme = "https://"
+	}
+	if cfg.Auth.RateLimits == nil {
+		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
+	}
+	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
 		"playground", cfg.Playground, "database", redactURL(cfg.DatabaseURL))
 	if ready != nil {
 		ready <- addr
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLSCertFile != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		stopMail()

@@ -181,6 +181,13 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
+		acct, err := tx.User.Get(ctx, uid)
+		if err != nil {
+			return err
+		}
+		if ve := checkPasswordIdentity("new_password", in.NewPassword, acct.Username, acct.Email); ve != nil {
+			return ve // rolls back: the token stays usable
+		}
 		u, err := tx.User.UpdateOneID(uid).SetPasswordHash(hash).SetIsVerified(true).SetFailedLogins(0).
 			SetUpdatedAt(now).Save(ctx)
 		if err != nil {

@@ -120,6 +120,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if _, err := validate("changePassword", Values{"current_password": in.CurrentPassword, "new_password": in.NewPassword}); err != nil {
 		return err
 	}
+	if ve := checkPasswordIdentity("new_password", in.NewPassword, p.user.Username, p.user.Email); ve != nil {
+		return ve
+	}
 	if err := s.take(ctx, LimitChangePasswordIP, ClientFrom(ctx).IP); err != nil {
 		return err
 	}

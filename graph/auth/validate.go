@@ -11,7 +11,9 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
 
+	"authbff/graph/auth/commonpw"
 	"authbff/graph/auth/emailaddr"
 )
 
@@ -157,7 +159,34 @@ func Validate(form string, values Values, nulls ...string) (Values, []FieldError
 		}
 		out[s.name] = nv
 	}
+	if form == "register" {
+		errs = registerIdentity(values, errs)
+	}
 	return out, errs
+}
+
+// registerIdentity adds the password-equals-identity entry of a registration, in the
+// password's place, unless the password already failed.
+func registerIdentity(values Values, errs []FieldError) []FieldError {
+	for _, e := range errs {
+		if e.Field == "password" {
+			return errs
+		}
+	}
+	pw, ok := values["password"]
+	if !ok {
+		return errs
+	}
+	ae := checkPasswordIdentity("password", pw, values["username"], values["email"])
+	if ae == nil {
+		return errs
+	}
+	// Declaration order: email, username, password, then the optional fields.
+	i := 0
+	for i < len(errs) && (errs[i].Field == "email" || errs[i].Field == "username") {
+		i++
+	}
+	return slices.Insert(errs, i, ae.Fields[0])
 }
 
 // validate runs Validate and turns failures into a CodeValidation error.
@@ -211,7 +240,31 @@ func lengthRule(minLen, maxLen int) rule {
 
 func maxLenRule(n int) rule { return lengthRule(0, n) }
 
-var newPasswordRule = lengthRule(PasswordMinLen, PasswordMaxLen)
+// newPasswordRule is the policy for every password being set (CONTRACT.md §7, NIST SP
+// 800-63B-4): 8–128 code points, no composition rules, not among the most common
+// passwords. Equality with the account's own username or e-mail is checked where those
+// are known (checkPasswordIdentity).
+func newPasswordRule(field, v string) (string, *FieldError) {
+	if _, fe := lengthRule(PasswordMinLen, PasswordMaxLen)(field, v); fe != nil {
+		return "", fe
+	}
+	if commonpw.IsCommon(norm.NFC.String(v)) {
+		return "", valueError(commonpw.ReasonCommon)
+	}
+	return v, nil
+}
+
+// checkPasswordIdentity refuses a new password equal, ignoring case, to the account's
+// username, e-mail or the e-mail's local part.
+func checkPasswordIdentity(field, password, username, email string) *Error {
+	reason := commonpw.Check(norm.NFC.String(password), username, email)
+	if reason == "" || reason == commonpw.ReasonCommon {
+		return nil
+	}
+	fe := valueError(reason)
+	fe.Field, fe.Input = field, Redacted
+	return ValidationError(*fe)
+}
 
 func usernameRule(field, v string) (string, *FieldError) {
 	if _, fe := lengthRule(UsernameMinLen, UsernameMaxLen)(field, v); fe != nil {

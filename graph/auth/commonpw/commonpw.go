@@ -55,21 +55,26 @@ func load() {
 			// build defect, not a runtime condition to recover from.
 			panic("commonpw: embedded password list is corrupt: " + err.Error())
 		}
-		m := make(map[string]struct{}, strings.Count(data, "\n"))
-		longest := 0
-		for len(data) > 0 {
-			i := strings.IndexByte(data, '\n')
-			if i < 0 {
-				i = len(data) // tolerate a missing final newline
-			}
-			if i > 0 {
-				m[data[:i]] = struct{}{}
-				longest = max(longest, i)
-			}
-			data = data[min(i+1, len(data)):]
-		}
-		set, maxLen = m, longest
+		set, maxLen = parse(data)
 	})
+}
+
+// parse indexes the decompressed list: its entries become keys of the map
+// (substrings of data, not copies); maxLen is the longest entry's length.
+func parse(data string) (m map[string]struct{}, longest int) {
+	m = make(map[string]struct{}, strings.Count(data, "\n"))
+	for len(data) > 0 {
+		i := strings.IndexByte(data, '\n')
+		if i < 0 {
+			i = len(data) // tolerate a missing final newline
+		}
+		if i > 0 {
+			m[data[:i]] = struct{}{}
+			longest = max(longest, i)
+		}
+		data = data[min(i+1, len(data)):]
+	}
+	return m, longest
 }
 
 // decompress inflates gz into a single string, sized up front from the gzip

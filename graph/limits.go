@@ -1,0 +1,108 @@
+package graph
+
+import (
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
+)
+
+// validationRules are gqlparser's default rules plus two of ours, which gqlgen has no
+// built-in for: a depth limit and a cap on root fields (aliases) per operation. Each
+// aliased root field of an auth mutation is one rate-limited attempt, so the cap bounds
+// how much one request can ask for.
+func validationRules(maxDepth, maxRootFields int) func() *rules.Rules {
+	return func() *rules.Rules {
+		r := rules.NewDefaultRules()
+		r.AddRule("MaxDepth", depthRule(maxDepth))
+		r.AddRule("MaxRootFields", rootFieldsRule(maxRootFields))
+		return r
+	}
+}
+
+func depthRule(limit int) core.RuleFunc {
+	return func(observers *core.Events, addError core.AddErrFunc) {
+		observers.OnOperation(func(w *core.Walker, op *ast.OperationDefinition) {
+			d := depthWalker{doc: w.Document, memo: map[string]int{}, visiting: map[string]bool{}}
+			if got := d.selections(op.SelectionSet); got > limit {
+				addError(core.Message("Query is nested too deeply: depth %d exceeds the limit of %d", got, limit),
+					core.At(op.Position))
+			}
+		})
+	}
+}
+
+// depthWalker measures the deepest field path, through fragments (memoized, cycle-safe).
+// Introspection subtrees count as one level: MaxIntrospectionDepth bounds them.
+type depthWalker struct {
+	doc      *ast.QueryDocument
+	memo     map[string]int
+	visiting map[string]bool
+}
+
+func (d *depthWalker) selections(set ast.SelectionSet) int {
+	deepest := 0
+	for _, sel := range set {
+		var n int
+		switch s := sel.(type) {
+		case *ast.Field:
+			n = 1
+			if s.Name != "__schema" && s.Name != "__type" {
+				n += d.selections(s.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			n = d.selections(s.SelectionSet)
+		case *ast.FragmentSpread:
+			n = d.fragment(s.Name)
+		}
+		deepest = max(deepest, n)
+	}
+	return deepest
+}
+
+func (d *depthWalker) fragment(name string) int {
+	if n, ok := d.memo[name]; ok {
+		return n
+	}
+	if d.visiting[name] {
+		return 0 // a cycle: NoFragmentCycles reports it
+	}
+	f := d.doc.Fragments.ForName(name)
+	if f == nil {
+		return 0
+	}
+	d.visiting[name] = true
+	n := d.selections(f.SelectionSet)
+	delete(d.visiting, name)
+	d.memo[name] = n
+	return n
+}
+
+func rootFieldsRule(limit int) core.RuleFunc {
+	return func(observers *core.Events, addError core.AddErrFunc) {
+		observers.OnOperation(func(w *core.Walker, op *ast.OperationDefinition) {
+			if n := countFields(w.Document, op.SelectionSet, map[string]bool{}); n > limit {
+				addError(core.Message("Too many root fields: %d exceeds the limit of %d per operation", n, limit),
+					core.At(op.Position))
+			}
+		})
+	}
+}
+
+func countFields(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			n++
+		case *ast.InlineFragment:
+			n += countFields(doc, s.SelectionSet, seen)
+		case *ast.FragmentSpread:
+			if f := doc.Fragments.ForName(s.Name); f != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				n += countFields(doc, f.SelectionSet, seen)
+				delete(seen, s.Name)
+			}
+		}
+	}
+	return n
+}
