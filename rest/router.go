@@ -91,6 +91,11 @@ func NewRouter(o Options) (http.Handler, error) {
 	if loadErr != nil {
 		return nil, loadErr
 	}
+	r.Get("/.well-known/jwks.json", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		writeJSON(w, http.StatusOK, o.Resolver.Auth.JWKS())
+	})
+	allowed["/.well-known/jwks.json"] = []string{http.MethodGet}
 	gql := o.Resolver.NewHandler(o.GraphQL)
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
@@ -247,10 +252,13 @@ func securityHeaders(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		h.Set("Referrer-Policy", "no-referrer")
-		if r.URL.Path != "/playground" {
+		switch r.URL.Path {
+		default:
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 			h.Set("Cache-Control", "no-store")
-		} else {
+		case "/.well-known/jwks.json":
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		case "/playground":
 			h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 		}
 		next.ServeHTTP(w, r)

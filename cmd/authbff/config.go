@@ -58,6 +58,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SessionMaxAge:     p.duration("AUTH_SESSION_MAX_AGE", 720*time.Hour),
 		RefreshReuseGrace: p.duration("AUTH_REFRESH_REUSE_GRACE", 10*time.Second),
 		Issuer:            p.str("AUTH_JWT_ISSUER", "authbff"),
+		JWTAlg:            p.oneOf("AUTH_JWT_ALG", auth.AlgHS256, auth.AlgHS256, auth.AlgEdDSA),
 		Audience:          p.str("AUTH_JWT_AUDIENCE", ""),
 		JWTSecret:         []byte(p.str("AUTH_JWT_SECRET", "")),
 		FrontendURL:       strings.TrimRight(p.str("AUTH_FRONTEND_URL", "http://localhost:3000"), "/"),
@@ -136,6 +137,18 @@ func (p *envParser) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// oneOf reads a value that must be one of allowed.
+func (p *envParser) oneOf(name, def string, allowed ...string) string {
+	v := p.str(name, def)
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	p.errs = append(p.errs, fmt.Errorf("%s=%q: want one of %s", name, v, strings.Join(allowed, ", ")))
+	return def
 }
 
 // list reads comma-separated values.

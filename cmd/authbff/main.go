@@ -21,8 +21,10 @@ func main() {
 const usage = `authbff: authentication service (GraphQL + the legacy /v1/auth REST routes)
 
 Usage:
-  authbff serve        run the HTTP server (configured by AUTH_* environment variables)
-  authbff help         show this help
+  authbff serve         run the HTTP server (configured by AUTH_* environment variables)
+  authbff keys list     list the access-token signing keys (never their secrets)
+  authbff keys rotate   make a new key sign; older keys keep verifying until their tokens expire
+  authbff help          show this help
 
 See README.md for the configuration variables.
 `
@@ -37,6 +39,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		if err := serve(ctx, args[1:], getenv, stderr); err != nil {
+			fmt.Fprintf(stderr, "authbff: %v\n", err)
+			return 1
+		}
+		return 0
+	case "keys":
+		if err := keys(ctx, args[1:], getenv, stdout); err != nil {
 			fmt.Fprintf(stderr, "authbff: %v\n", err)
 			return 1
 		}

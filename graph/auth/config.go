@@ -21,7 +21,10 @@ type Config struct {
 	Audience          string // written and required when set
 	// JWTSecret signs access tokens (HS256). Empty: a secret is generated once and kept
 	// in the settings table, shared by every replica.
-	JWTSecret   []byte
+	JWTSecret []byte
+	// JWTAlg is HS256 (default) or EdDSA (keys generated and stored; public keys served
+	// as a JWKS so other services can verify access tokens offline).
+	JWTAlg      string
 	FrontendURL string // base of e-mail links
 
 	Hash            HashParams
@@ -66,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RefreshReuseGrace < 0 {
 		c.RefreshReuseGrace = 0
+	}
+	if c.JWTAlg == "" {
+		c.JWTAlg = AlgHS256
 	}
 	if c.Issuer == "" {
 		c.Issuer = "authbff"

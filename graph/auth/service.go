@@ -21,8 +21,8 @@ type Service struct {
 	db         *ent.Client
 	cfg        Config
 	hash       *hasher
-	keys       []signingKey // keys[0] signs; all verify
-	refreshKey []byte       // HMAC key deriving rotated refresh tokens
+	ring       keyRing
+	refreshKey []byte // HMAC key deriving rotated refresh tokens
 	mailWake   chan struct{}
 	templates  map[string]mailTemplates
 	limits     limiter
@@ -30,7 +30,6 @@ type Service struct {
 
 // Settings keys.
 const (
-	settingJWTSecret  = "jwt_secret"
 	settingRefreshKey = "refresh_key"
 )
 
@@ -54,13 +53,9 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if s.limits.store == nil {
 		s.limits.store = NewMemoryStore(0)
 	}
-	secret := cfg.JWTSecret
-	if len(secret) == 0 {
-		if secret, err = s.loadSecret(ctx, settingJWTSecret); err != nil {
-			return nil, err
-		}
+	if err := s.initKeys(ctx); err != nil {
+		return nil, err
 	}
-	s.keys = []signingKey{newSigningKey(secret)}
 	if s.refreshKey, err = s.loadSecret(ctx, settingRefreshKey); err != nil {
 		return nil, err
 	}

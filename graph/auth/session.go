@@ -64,7 +64,8 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 		return nil, errAuthRequired()
 	}
 	now := s.now()
-	c, err := s.parseAccess(raw, now)
+	s.maybeReload(ctx, false)
+	c, err := s.parseAccess(ctx, raw, now)
 	if err != nil {
 		return nil, errAuthRequired()
 	}

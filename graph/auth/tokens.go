@@ -1,10 +1,10 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"io"
 	"time"
@@ -27,20 +27,9 @@ type accessClaims struct {
 	Roles []string `json:"roles"`
 }
 
-// signingKey is one HS256 key with its key id.
-type signingKey struct {
-	kid    string
-	secret []byte
-}
-
-func newSigningKey(secret []byte) signingKey {
-	sum := sha256.Sum256(append([]byte("authbff-kid:"), secret...))
-	return signingKey{kid: hex.EncodeToString(sum[:8]), secret: secret}
-}
-
 // issueAccess signs an access token for a session.
 func (s *Service) issueAccess(userID, sessionID uuid.UUID, org *uuid.UUID, roles []string, now time.Time) (string, error) {
-	key := s.keys[0]
+	key := s.ring.signer()
 	c := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.cfg.Issuer,
@@ -58,18 +47,18 @@ func (s *Service) issueAccess(userID, sessionID uuid.UUID, org *uuid.UUID, roles
 	if org != nil {
 		c.Org = org.String()
 	}
-	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	t := jwt.NewWithClaims(key.method(), c)
 	t.Header["typ"] = accessTokenType
 	t.Header["kid"] = key.kid
-	return t.SignedString(key.secret)
+	return t.SignedString(key.signKey())
 }
 
 var errBadToken = errors.New("auth: bad access token")
 
 // parseAccess verifies an access token's signature and claims (not the session).
-func (s *Service) parseAccess(raw string, now time.Time) (*accessClaims, error) {
+func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*accessClaims, error) {
 	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithValidMethods([]string{s.cfg.JWTAlg}),
 		jwt.WithIssuer(s.cfg.Issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
@@ -84,12 +73,14 @@ func (s *Service) parseAccess(raw string, now time.Time) (*accessClaims, error) 
 			return nil, errBadToken
 		}
 		kid, _ := t.Header["kid"].(string)
-		for _, k := range s.keys {
-			if k.kid == kid {
-				return k.secret, nil
+		k, ok := s.ring.find(kid)
+		if !ok {
+			s.maybeReload(ctx, true)
+			if k, ok = s.ring.find(kid); !ok {
+				return nil, errBadToken
 			}
 		}
-		return nil, errBadToken
+		return k.verifyKey(), nil
 	}, opts...)
 	if err != nil || c.IssuedAt == nil || c.Subject == "" || c.SID == "" {
 		return nil, errBadToken
