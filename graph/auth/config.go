@@ -39,7 +39,10 @@ type Config struct {
 	// <kind>.subject.txt, <kind>.txt and <kind>.html for verify_email, reset_password,
 	// invite and password_changed.
 	MailTemplates fs.FS
-	MailRetries   int // attempts before a message is marked failed
+	// A message is marked failed only after MailRetries attempts AND MailMaxAge since it
+	// was queued (defaults 20 and 24 h: an outage of hours delays mail, never loses it).
+	MailRetries int
+	MailMaxAge  time.Duration
 
 	// RateLimits are the limits by name (ParseLimits reads AUTH_RATE_LIMITS); nil turns
 	// every limit off. LimitStore keeps their state (nil: in memory, one process).
@@ -95,7 +98,10 @@ func (c Config) withDefaults() Config {
 		c.MailFrom = "no-reply@localhost"
 	}
 	if c.MailRetries <= 0 {
-		c.MailRetries = 12
+		c.MailRetries = 20
+	}
+	if c.MailMaxAge <= 0 {
+		c.MailMaxAge = 24 * time.Hour
 	}
 	if c.LockoutThreshold <= 0 {
 		c.LockoutThreshold = 100

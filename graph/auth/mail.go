@@ -188,12 +188,17 @@ func (s *Service) deliverDue(ctx context.Context, sender Sender) int {
 		if err != nil || n != 1 {
 			continue
 		}
-		s.deliver(ctx, sender, m)
+		if !s.deliver(ctx, sender, m) {
+			// The server is down or refusing: leave the rest of the batch for the next
+			// poll instead of waiting out a timeout per message.
+			return 0
+		}
 	}
 	return len(due)
 }
 
-func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) {
+// deliver sends one claimed message and records the outcome; it reports success.
+func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) bool {
 	sctx, cancel := context.WithTimeout(ctx, mailSendLimit)
 	err := sender.Send(sctx, Message{ID: m.ID, Kind: m.Kind, From: s.cfg.MailFrom, To: m.To, Subject: m.Subject,
 		Text: m.TextBody, HTML: m.HTMLBody})
@@ -209,10 +214,10 @@ func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) {
 			SetTextBody("").SetHTMLBody("").SetLastError("").Exec(sctx); uerr != nil {
 			s.cfg.Log.Error("outbox: marking mail sent", "id", m.ID, "err", uerr)
 		}
-		return
+		return true
 	}
 	upd := s.db.Mail.UpdateOneID(m.ID).SetAttempts(attempts).SetLastError(truncate(err.Error(), 500))
-	if attempts >= s.cfg.MailRetries {
+	if attempts >= s.cfg.MailRetries && now.Sub(m.CreatedAt) >= s.cfg.MailMaxAge {
 		upd.SetStatus(mail.StatusFailed).SetTextBody("").SetHTMLBody("")
 		s.cfg.Log.Error("outbox: giving up on mail", "id", m.ID, "kind", m.Kind, "attempts", attempts, "err", err)
 	} else {
@@ -222,6 +227,7 @@ func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) {
 	if uerr := upd.Exec(sctx); uerr != nil {
 		s.cfg.Log.Error("outbox: recording failed attempt", "id", m.ID, "err", uerr)
 	}
+	return false
 }
 
 // backoff is 1s, 2s, 4s… capped at mailBackoffMax, with ±20% jitter so that replicas

@@ -14,6 +14,7 @@ import (
 
 	"authbff/ent"
 	"authbff/ent/setting"
+	"authbff/graph/auth/commonpw"
 )
 
 // Service is the auth domain service. It is safe for concurrent use.
@@ -56,6 +57,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if err := s.initKeys(ctx); err != nil {
 		return nil, err
 	}
+	commonpw.Count() // load the blocklist now, not on the first registration
 	if s.refreshKey, err = s.loadSecret(ctx, settingRefreshKey); err != nil {
 		return nil, err
 	}

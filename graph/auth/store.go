@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -22,6 +23,8 @@ import (
 // "sqlite:PATH" (the directory is created), "sqlite::memory:", or "postgres://…".
 // SQLite runs with foreign keys on, WAL, a busy timeout, immediate write transactions
 // (no lock-upgrade deadlocks) and synchronous=FULL, so a 200 survives a crash.
+var migrateMu sync.Mutex
+
 func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 	var drv *entsql.Driver
 	switch {
@@ -70,7 +73,10 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 		client.Close()
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
-	if err := client.Schema.Create(ctx); err != nil {
+	migrateMu.Lock() // ent's migration mutates package-level table definitions
+	err := client.Schema.Create(ctx)
+	migrateMu.Unlock()
+	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrating the database: %w", err)
 	}

@@ -26,16 +26,23 @@
 // email-validator relies on the idna package (IDNA 2008 with UTS #46
 // mapping) for internationalized domains. Here the UTS #46 mapping comes
 // from golang.org/x/net/idna; the IDNA 2008 label rules (code point
-// classes, CONTEXTO, Bidi, hyphens, NFC, Punycode) are ported from idna's
-// core.py, over tables that gen_tables.go derives from the Go toolchain's
-// Unicode data. The error texts of the idna and ipaddress modules that
-// email-validator embeds in its messages are reproduced too. Differences
-// that remain:
+// classes, CONTEXTJ/CONTEXTO, Bidi, hyphens, NFC, Punycode) are ported from
+// idna's core.py, over tables that gen_tables.go derives from the Go
+// toolchain's Unicode data. The texts of the idna and ipaddress (CPython
+// 3.11) exceptions that email-validator embeds in its messages are
+// reproduced, Python repr() quoting included. Differences that remain:
 //
-//   - Unicode versions: Go 1.26's tables are Unicode 15.0; Python and the
-//     idna package each bring their own version, so code points assigned
-//     after 15.0 (and the rare property changes since) are judged
-//     differently; such a code point counts as unassigned here.
+//   - Unicode versions. Go 1.26's tables are Unicode 15.0; Python's
+//     unicodedata and the idna package each bring their own. A code point
+//     assigned after 15.0 counts as unassigned here (refused as an unsafe
+//     character), where a newer Python may accept it or word the error
+//     differently (for example idna's "Unknown directionality" texts).
+//   - The UTS #46 table is the one of idna releases before 3.11 (Unicode
+//     15.x). idna 3.11 and later follow Unicode 16, which accepts (maps or
+//     ignores) 53 code points refused here (U+04C0, the Georgian capitals
+//     U+10A0..U+10C5, the Hangul fillers, U+17B4, U+17B5, U+1806, U+2132,
+//     U+2183, five CJK compatibility ideographs) and maps U+1E9E to "ß"
+//     instead of "ss".
 //   - The ContextJ rule for ZERO WIDTH NON-JOINER that needs Arabic joining
 //     types is decided by golang.org/x/net/idna for the whole label, so when
 //     such a label fails, the position named in the message can differ.
@@ -43,9 +50,9 @@
 //     refused as unsafe characters when typed directly.)
 //   - Python strings can hold lone surrogates, Go strings cannot: invalid
 //     UTF-8 in the input is read as U+FFFD per byte, as encoding/json does.
-//   - Older pydantic 2.x releases used <\s*(.+)\s*> in the pretty-email
-//     pattern; they differ from this package only for a newline right
-//     inside the angle brackets.
+//   - Some earlier pydantic 2.x releases used <\s*(.+)\s*> in the
+//     pretty-email pattern; they differ from this package only for a newline
+//     right inside the angle brackets.
 package emailaddr
 
 import (
@@ -53,6 +60,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
+
+//go:generate go run gen_tables.go
 
 // maxEmailLength is pydantic's MAX_EMAIL_LENGTH, in code points.
 const maxEmailLength = 2048

@@ -14,9 +14,10 @@
 // Everything is derived from the Unicode version of the Go toolchain that
 // runs the generator, so that the tables agree with the unicode package,
 // golang.org/x/text/unicode/norm and golang.org/x/net/idna. Regenerate after
-// a Go upgrade that changes unicode.Version:
+// a Go upgrade that changes unicode.Version (TestTablesUnicodeVersion fails
+// until then):
 //
-//	cd graph/auth/emailaddr && go run gen_tables.go && gofmt -w tables.go
+//	go generate ./graph/auth/emailaddr/
 package main
 
 import (

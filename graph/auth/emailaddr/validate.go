@@ -189,21 +189,17 @@ func validateEmail(email string) (string, string, bool) {
 		return "", reason, false
 	}
 
-	// The lengths of the original address (without display name, with the
-	// unescaped local part), the normalized one and the one with the IDNA
-	// ASCII domain.
-	origLocalLen := len(localPart)
-	if quoted {
-		origLocalLen += 2
-	}
+	// The lengths of the original address (without display name; a quoted
+	// local part was refused above), the normalized one and the one with
+	// the IDNA ASCII domain.
 	asciiFormLocal := asciiLocal
 	if smtputf8 {
 		asciiFormLocal = local
 	}
 	if reason := validateEmailLength(
-		addrParts{localPart, domainPart, origLocalLen},
-		addrParts{local, domain, len(local)},
-		addrParts{asciiFormLocal, asciiDomain, len(asciiFormLocal)},
+		addrParts{localPart, domainPart},
+		addrParts{local, domain},
+		addrParts{asciiFormLocal, asciiDomain},
 	); reason != "" {
 		return "", reason, false
 	}
@@ -637,19 +633,15 @@ func isReservedLDH(label string) bool {
 	return !((rs[0] == 'x' || rs[0] == 'X') && (rs[1] == 'n' || rs[1] == 'N'))
 }
 
-// addrParts describes one form of the address, local + "@" + domain, for
-// the length checks; localLen is the length in octets that the local part
-// takes in that form (quotes included).
+// addrParts is one form of the address, local + "@" + domain, for the
+// length checks, which so need not build the string.
 type addrParts struct {
 	local, domain string
-	localLen      int
 }
 
-func (a addrParts) octets() int { return a.localLen + 1 + len(a.domain) }
+func (a addrParts) octets() int { return len(a.local) + 1 + len(a.domain) }
 
-func (a addrParts) codePoints() int {
-	return runeCount(a.local) + (a.localLen - len(a.local)) + 1 + runeCount(a.domain)
-}
+func (a addrParts) codePoints() int { return runeCount(a.local) + 1 + runeCount(a.domain) }
 
 // maxOctetsPerChar is max(len(c.encode("utf8")) for c in addr).
 func (a addrParts) maxOctetsPerChar() int {
