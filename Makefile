@@ -36,6 +36,17 @@ check-generated: ## Fail if regenerating ent/gqlgen code changes anything
 bench: ## Run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+FUZZTIME ?= 3m
+FUZZ_TARGETS = ./rest:FuzzRESTBody ./rest:FuzzBearer ./rest:FuzzGraphQL ./rest/pyjson:FuzzDecode ./graph/auth/emailaddr:FuzzValidate
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 3m); make test runs their seed corpora
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
 .PHONY: fmt
 fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')
