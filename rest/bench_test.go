@@ -1,0 +1,105 @@
+package rest_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"authbff/rest/apitest"
+)
+
+// Benchmarks of the hot paths, in-process through the production handler (router,
+// middleware, persisted operation, executor, service, SQLite). Run: make bench.
+
+func benchServe(b *testing.B, h http.Handler, newReq func() *http.Request, want int) {
+	b.Helper()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, newReq())
+		if rec.Code != want {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes())
+		}
+	}
+}
+
+// BenchmarkMeREST is GET /v1/auth/me: JWT check, the session/account query, the answer.
+func BenchmarkMeREST(b *testing.B) {
+	e := apitest.New(b, apitest.WithoutMailer())
+	a := e.Register("bench")
+	h := e.Server.Config.Handler
+	benchServe(b, h, func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/v1/auth/me", nil)
+		r.Header.Set("Authorization", "Bearer "+a.Access)
+		return r
+	}, http.StatusOK)
+}
+
+// BenchmarkMeGraphQL is the same read over POST /graphql.
+func BenchmarkMeGraphQL(b *testing.B) {
+	e := apitest.New(b, apitest.WithoutMailer())
+	a := e.Register("bench")
+	h := e.Server.Config.Handler
+	body := []byte(`{"query":"{ me { id email username fullName isVerified roles createdAt lastLogin defaultWorkspaceId } }"}`)
+	benchServe(b, h, func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+a.Access)
+		return r
+	}, http.StatusOK)
+}
+
+// BenchmarkConfigREST is the cheapest route: the fixed cost of the REST → GraphQL path.
+func BenchmarkConfigREST(b *testing.B) {
+	e := apitest.New(b, apitest.WithoutMailer())
+	h := e.Server.Config.Handler
+	benchServe(b, h, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/v1/auth/config", nil) }, http.StatusOK)
+}
+
+// BenchmarkRefresh is POST /v1/auth/refresh: one rotation (a write transaction) per op.
+func BenchmarkRefresh(b *testing.B) {
+	e := apitest.New(b, apitest.WithoutMailer())
+	a := e.Register("bench")
+	h := e.Server.Config.Handler
+	tok := a.Refresh
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/v1/auth/refresh", bytes.NewReader([]byte(`{"refresh_token":"`+tok+`"}`)))
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes())
+		}
+		b.StopTimer()
+		tok = refreshOf(b, rec.Body.Bytes())
+		b.StartTimer()
+	}
+}
+
+func refreshOf(b *testing.B, body []byte) string {
+	const key = `"refresh_token":"`
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		b.Fatalf("no refresh token in %s", body)
+	}
+	rest := body[i+len(key):]
+	return string(rest[:bytes.IndexByte(rest, '"')])
+}
+
+// BenchmarkLoginCheapHash is POST /v1/auth/login with test hash parameters, so it
+// measures everything but argon2 (which costs ~20–40 ms at the production parameters).
+func BenchmarkLoginCheapHash(b *testing.B) {
+	e := apitest.New(b, apitest.WithoutMailer())
+	a := e.Register("bench")
+	h := e.Server.Config.Handler
+	body := []byte(`{"username":"bench","password":"` + a.Password + `"}`)
+	benchServe(b, h, func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/v1/auth/login", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}, http.StatusOK)
+}
