@@ -130,4 +130,3 @@ func TestPostgresReplicas(t *testing.T) {
 		t.Fatalf("me on the other replica after logout: %d", r.Status)
 	}
 }
-
