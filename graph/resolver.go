@@ -69,7 +69,6 @@ func (r *Resolver) configure(c configurable, o Options) {
 	c.SetParserTokenLimit(o.ParserTokenLimit)
 	c.SetErrorPresenter(r.presentError)
 	c.SetRecoverFunc(r.recoverPanic)
-	c.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	if o.Introspection {
 		c.Use(extension.Introspection{})
 	} else {
@@ -83,12 +82,13 @@ func (r *Resolver) NewExecutableSchema() graphql.ExecutableSchema {
 }
 
 // NewExecutor returns an executor for running persisted operations in-process (the REST
-// adapter), configured exactly as the /graphql handler.
+// adapter), configured as the /graphql handler except for the limits on documents
+// (depth, complexity, root fields): those bound what clients write, and the persisted
+// operations are fixed and validated at start-up.
 func (r *Resolver) NewExecutor(o Options) *executor.Executor {
 	o = o.withDefaults()
 	x := executor.New(r.NewExecutableSchema())
 	r.configure(x, o)
-	x.SetDefaultRulesFn(validationRules(o.MaxDepth, o.MaxRootFields))
 	return x
 }
 
@@ -100,6 +100,7 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes})
 	srv.AddTransport(getTransport{})
 	r.configure(srv, o)
+	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields))
 	return srv
 }

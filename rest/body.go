@@ -3,6 +3,7 @@ package rest
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"mime"
 	"net/url"
 	"strings"
@@ -22,11 +23,12 @@ type entry struct {
 }
 
 const (
-	msgMissing     = "Field required"
-	msgStringType  = "Input should be a valid string"
-	msgDictType    = "Input should be a valid dictionary"
-	msgModelAttrs  = "Input should be a valid dictionary or object to extract fields from"
-	msgJSONInvalid = "JSON decode error"
+	msgMissing      = "Field required"
+	msgStringType   = "Input should be a valid string"
+	msgDictType     = "Input should be a valid dictionary"
+	msgModelAttrs   = "Input should be a valid dictionary or object to extract fields from"
+	msgJSONInvalid  = "JSON decode error"
+	msgFiniteNumber = "Input should be a finite number"
 )
 
 var errBadUTF8 = &auth.Error{Code: auth.CodeBadRequest, Message: "There was an error parsing the body"}
@@ -94,6 +96,11 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 				structural[v.name] = entry{typ: "dict_type", loc: loc, msg: msgDictType, input: redactField(v.name, val)}
 				continue
 			}
+			if path, bad := nonFinite(o); bad {
+				// FastAPI would store it and then fail to write the answer (a 500).
+				structural[v.name] = entry{typ: "finite_number", loc: append(loc, path...), msg: msgFiniteNumber, input: nil}
+				continue
+			}
 			vars[v.name] = json.RawMessage(pyjson.Encode(o))
 		default:
 			s, ok := val.(string)
@@ -124,6 +131,29 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 		}
 	}
 	return nil, out, nil
+}
+
+// nonFinite finds a NaN, ±Infinity or overflowing float (1e400) inside v and returns
+// its path below v.
+func nonFinite(v any) ([]any, bool) {
+	switch t := v.(type) {
+	case pyjson.Number:
+		f := t.Float()
+		return nil, t.IsFloat && (math.IsNaN(f) || math.IsInf(f, 0))
+	case *pyjson.Object:
+		for _, k := range t.Keys {
+			if p, bad := nonFinite(t.Values[k]); bad {
+				return append([]any{k}, p...), true
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if p, bad := nonFinite(e); bad {
+				return append([]any{i}, p...), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // queryVariables fills op's variables from query parameters (the last value of a

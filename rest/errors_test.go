@@ -5,14 +5,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 
 	"authbff/graph/auth"
 	"authbff/rest/apitest"
@@ -36,7 +39,7 @@ var authRoutes = []struct {
 
 func TestMissingBearer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	for _, rt := range authRoutes {
 		t.Run("AuthRequired"+rt.method+strings.ReplaceAll(rt.path, "/", "_"), func(t *testing.T) {
 			env := wantError(t, e.Do(rt.method, rt.path, rt.body, ""), http.StatusUnauthorized,
@@ -50,7 +53,7 @@ func TestMissingBearer(t *testing.T) {
 
 func TestBadBearer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("ivan")
 	cases := []struct {
 		name   string
@@ -91,7 +94,7 @@ func tamper(tok string) string {
 func TestForgedAccessTokens(t *testing.T) {
 	t.Parallel()
 	secret := []byte("0123456789abcdef0123456789abcdef-test-secret")
-	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.JWTSecret = secret }))
+	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) { c.JWTSecret = secret }))
 	a := e.Register("judy")
 	header, claims := splitJWT(t, a.Access)
 	cases := []struct {
@@ -194,7 +197,7 @@ func signJWT(t testing.TB, header, claims map[string]any, alg jwt.SigningMethod,
 
 func TestExpiredAccessToken(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("ken")
 	mustDo(t, e, http.MethodGet, pMe, nil, a.Access)
 	e.Clock.Advance(15*time.Minute + 2*time.Second)
@@ -209,7 +212,7 @@ func TestExpiredAccessToken(t *testing.T) {
 
 func TestLoginFailure(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("laura")
 	cases := []struct{ name, username, password string }{
 		{"ErrWrongPassword", a.Username, "not-the-password"},
@@ -238,7 +241,7 @@ func TestLoginFailure(t *testing.T) {
 
 func TestRegistrationDisabled(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
+	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
 	cases := []struct {
 		name string
 		body obj
@@ -264,9 +267,9 @@ func TestRegistrationDisabledInviteAdmits(t *testing.T) {
 	// The owner registers while sign-up is open; then a second service on the same
 	// database, with sign-up closed, serves the rest.
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "auth.db")
-	open := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
+	open := newEnv(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
 	owner := open.Register("olivia")
-	e := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
+	e := newEnv(t, apitest.WithDatabase(dbURL), apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
 	g := e.GraphQL(`mutation($org: ID!) { createInvite(orgId: $org, email: "peggy@example.com", role: MEMBER) { id } }`,
 		map[string]any{"org": owner.WorkspaceID}, owner.Access)
 	if len(g.Errors) > 0 {
@@ -287,7 +290,7 @@ func TestRegistrationDisabledInviteAdmits(t *testing.T) {
 
 func TestSwitchOrgForbidden(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("nina")
 	b := e.Register("oscar")
 	cases := []struct{ name, org string }{
@@ -307,7 +310,7 @@ func TestSwitchOrgForbidden(t *testing.T) {
 
 func TestConflicts(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	register(t, e, "Paul@example.com", "Paul", "Correct-Horse-9")
 	cases := []struct {
 		name, email, username, field string
@@ -351,7 +354,7 @@ func TestConflicts(t *testing.T) {
 
 func TestInvalidOneTimeTokens(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("rupert")
 	verify := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
 	mustDo(t, e, http.MethodPost, pForgot, obj{"email": a.Email}, "")
@@ -381,7 +384,7 @@ func TestInvalidOneTimeTokens(t *testing.T) {
 
 func TestExpiredOneTimeTokens(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("sybil")
 	b := e.Register("sybil2")
 	verifyA := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
@@ -405,7 +408,7 @@ func TestExpiredOneTimeTokens(t *testing.T) {
 
 func TestWrongCurrentPassword(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("trent")
 	cases := []struct{ name, current string }{
 		{"ErrWrong", "not-the-password"},
@@ -426,7 +429,7 @@ func TestWrongCurrentPassword(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	cases := []struct{ name, method, path string }{
 		{"ErrUnknownAuthRoute", http.MethodGet, "/v1/auth/nope"},
 		{"ErrUnknownSubRoute", http.MethodPost, "/v1/auth/me/nope"},
@@ -442,7 +445,7 @@ func TestUnknownRoute(t *testing.T) {
 
 func TestWrongMethod(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	cases := []struct {
 		name, method, path string
 		allow              []string
@@ -475,7 +478,7 @@ func TestWrongMethod(t *testing.T) {
 
 func TestPayloadTooLarge(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("uma")
 	const limit = 1 << 20
 	// padded returns a valid JSON object of exactly n bytes with the given fields.
@@ -518,7 +521,7 @@ func (zeroReader) Read(p []byte) (int, error) {
 
 func TestInvalidUTF8(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("victor")
 	cases := []struct {
 		name, method, path string
@@ -543,7 +546,7 @@ func TestInvalidUTF8(t *testing.T) {
 
 func TestBearerBeforeBody(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -564,6 +567,153 @@ func TestBearerBeforeBody(t *testing.T) {
 		t.Run(strings.Replace(c.name, "BadToken", "NoToken", 1), func(t *testing.T) {
 			wantError(t, e.Do(c.method, c.path, c.body, "", c.header...), http.StatusUnauthorized,
 				"AUTHENTICATION_FAILED", "Authentication required", "")
+		})
+	}
+}
+
+func TestDeactivatedAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.Register("wade")
+	if err := e.DB.User.UpdateOneID(uuid.MustParse(a.UserID)).SetIsActive(false).Exec(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("ErrAccessTokenAtOnce", func(t *testing.T) { wantUnauthorized(t, e.Do(http.MethodGet, pMe, nil, a.Access)) })
+	t.Run("ErrRefresh", func(t *testing.T) {
+		wantUnauthorized(t, e.Do(http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}, ""))
+	})
+	t.Run("ForbiddenAfterCorrectPassword", func(t *testing.T) {
+		wantError(t, e.Do(http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}, ""),
+			http.StatusForbidden, "FORBIDDEN", "", "")
+	})
+	t.Run("ErrWrongPasswordTellsNothing", func(t *testing.T) {
+		wantError(t, e.Do(http.MethodPost, pLogin, obj{"username": a.Username, "password": "not-the-password"}, ""),
+			http.StatusUnauthorized, "AUTHENTICATION_FAILED", "Invalid username or password", "")
+	})
+}
+
+func TestRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) {
+		c.RateLimits = map[string]auth.Limit{auth.LimitLoginIP: {N: 2, Window: time.Minute}}
+	}))
+	a := e.Register("xavi")
+	for i := range 2 {
+		if r := e.Do(http.MethodPost, pLogin, obj{"username": a.Username, "password": "not-the-password"}, ""); r.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	r := e.Do(http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}, "")
+	ra := r.Header.Get("Retry-After")
+	if n, err := strconv.Atoi(ra); err != nil || n < 1 || n > 60 {
+		t.Errorf("Retry-After = %q, want whole seconds within the window", ra)
+	}
+	wantError(t, r, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "Too many requests. Please try again later.",
+		`{"retry_after":`+ra+`}`)
+}
+
+func TestInternalErrorsHidden(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, apitest.WithoutMailer())
+	a := e.Register("yara")
+	e.DB.Close() // the database goes away under the service
+	cases := []struct {
+		name, method, path string
+		body               any
+		token              string
+	}{
+		{"Login", http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}, ""},
+		{"Me", http.MethodGet, pMe, nil, a.Access},
+		{"Register", http.MethodPost, pRegister, obj{"email": "y2@example.com", "username": "yara2", "password": "Correct-Horse-9"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.Do(c.method, c.path, c.body, c.token)
+			switch r.Status {
+			case http.StatusInternalServerError:
+				wantError(t, r, r.Status, "INTERNAL_SERVER_ERROR", "An unexpected error occurred", "")
+			case http.StatusServiceUnavailable:
+				env := wantError(t, r, r.Status, "SERVICE_UNAVAILABLE", "", "")
+				if env.Details != "{}" && !strings.HasPrefix(env.Details, `{"retry_after":`) {
+					t.Errorf("details = %s", env.Details)
+				}
+				if r.Header.Get("Retry-After") == "" {
+					t.Error("503 without Retry-After")
+				}
+			default:
+				t.Fatalf("status = %d, want 500 or 503: %s", r.Status, r.Body)
+			}
+			low := strings.ToLower(string(r.Body))
+			for _, leak := range []string{"sql", "database", "ent:", ".go", "goroutine", "closed"} {
+				if strings.Contains(low, leak) {
+					t.Errorf("the answer shows internals (%q): %s", leak, r.Body)
+				}
+			}
+			id := r.Header.Get("X-Request-ID")
+			logged := false
+			for _, rec := range e.Logs.Records() {
+				if rec.Attrs["request_id"] == id && rec.Level >= slog.LevelError {
+					logged = true
+				}
+			}
+			if !logged {
+				t.Errorf("no error log line with request_id %s", id)
+			}
+		})
+	}
+}
+
+func TestHostileBodies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.Register("zed")
+	cases := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"ErrDeepArray", http.MethodPost, pForgot, strings.Repeat("[", 5000) + strings.Repeat("]", 5000), 0, ""},
+		{"ErrDeepObject", http.MethodPut, pProfile, `{"preferences":` + strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000) + "}", 0, ""},
+		{"ErrHugeInteger", http.MethodPost, pForgot, `{"email":` + strings.Repeat("9", 5000) + `}`, http.StatusBadRequest, "BAD_REQUEST"},
+		{"ErrNULBytes", http.MethodPost, pLogin, "{\"username\":\"a\x00\",\"password\":\"\x00\"}", http.StatusUnprocessableEntity, ""},
+		{"ErrLoneSurrogate", http.MethodPost, pLogin, `{"username":"\ud800","password":"\udfff-long-enough"}`, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.Do(c.method, c.path, c.body, a.Access)
+			if r.Status >= 500 {
+				t.Fatalf("status = %d: %s", r.Status, r.Body)
+			}
+			if c.status != 0 && r.Status != c.status {
+				t.Errorf("status = %d, want %d: %s", r.Status, c.status, r.Body)
+			}
+			if c.code != "" {
+				wantError(t, r, c.status, c.code, "", "")
+			}
+			if !json.Valid(r.Body) {
+				t.Errorf("answer is not JSON: %s", r.Body)
+			}
+		})
+	}
+}
+
+func TestPublicRoutesIgnoreBearer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.Register("abe")
+	cases := []struct {
+		name, method, path string
+		body               any
+	}{
+		{"OKConfig", http.MethodGet, pConfig, nil},
+		{"OKInviteInfo", http.MethodGet, pInviteInfo + "?token=x", nil},
+		{"OKLogin", http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}},
+		{"OKForgot", http.MethodPost, pForgot, obj{"email": a.Email}},
+		{"OKRefresh", http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantOK(t, e.Do(c.method, c.path, c.body, "garbage"))
 		})
 	}
 }

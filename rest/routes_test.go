@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"authbff/graph/auth"
 	"authbff/rest/apitest"
@@ -28,7 +29,7 @@ func TestConfigAnswer(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := apitest.New(t, apitest.WithConfig(func(cfg *auth.Config) { cfg.AllowRegistration = c.allow }))
+			e := newEnv(t, apitest.WithConfig(func(cfg *auth.Config) { cfg.AllowRegistration = c.allow }))
 			wantBody(t, e.Do(http.MethodGet, pConfig, nil, ""), http.StatusOK, c.want)
 		})
 	}
@@ -36,7 +37,7 @@ func TestConfigAnswer(t *testing.T) {
 
 func TestRegisterAnswer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	r := e.Do(http.MethodPost, pRegister, obj{
 		"email": "Alice@Example.COM", "username": "Alice_1", "password": "Correct-Horse-9", "full_name": "Alice A.",
 	}, "")
@@ -77,7 +78,7 @@ func TestRegisterAnswer(t *testing.T) {
 
 func TestLoginAnswer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("bob")
 	r := e.Do(http.MethodPost, pLogin, obj{"username": "bob", "password": a.Password}, "")
 	body := wantOK(t, r)
@@ -102,7 +103,7 @@ func TestLoginAnswer(t *testing.T) {
 
 func TestMeAndProfileAnswers(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("carol")
 	cases := []struct {
 		name    string
@@ -136,7 +137,7 @@ func TestMeAndProfileAnswers(t *testing.T) {
 
 func TestNullAnswers(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("dave")
 	verify := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
 	other, _ := e.Login(a.Username, a.Password)
@@ -173,7 +174,7 @@ func TestNullAnswers(t *testing.T) {
 
 func TestRefreshAnswer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("erin")
 	body := mustDo(t, e, http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}, "")
 	wantKeys(t, body, refreshKeys...)
@@ -195,7 +196,7 @@ func TestRefreshAnswer(t *testing.T) {
 
 func TestSwitchOrgAnswer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("frank")
 	g := e.GraphQL(`mutation { createOrganization(name: "Acme") { organization { id } } }`, nil, a.Access)
 	if len(g.Errors) > 0 {
@@ -232,7 +233,7 @@ func TestSwitchOrgAnswer(t *testing.T) {
 
 func TestInviteInfoAnswer(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t)
+	e := newEnv(t)
 	a := e.Register("grace")
 	g := e.GraphQL(`mutation($org: ID!) { createInvite(orgId: $org, email: "Heidi@Example.com", role: MEMBER) { id } }`,
 		map[string]any{"org": a.WorkspaceID}, a.Access)
@@ -276,4 +277,43 @@ func jwtClaims(t testing.TB, tok string) map[string]any {
 		t.Fatalf("JWT payload: %v", err)
 	}
 	return m
+}
+
+func TestRegisterOptionalNulls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := wantOK(t, e.Do(http.MethodPost, pRegister,
+		`{"email":"nul@example.com","username":"nul","password":"Correct-Horse-9","full_name":null,"invite_token":null}`, ""))
+	m := wantUser(t, member(t, body, "user"), userWant{email: "nul@example.com", username: "nul"}, false)
+	if string(m["full_name"]) != "null" || string(m["is_verified"]) != "false" {
+		t.Errorf("full_name %s is_verified %s, want null false", m["full_name"], m["is_verified"])
+	}
+}
+
+func TestExpiresInFollowsConfig(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = 5 * time.Minute }))
+	a := e.Register("ted")
+	for _, c := range []struct {
+		name, method, path string
+		body               any
+		token              string
+	}{
+		{"Login", http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}, ""},
+		{"Refresh", http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}, ""},
+		{"SwitchOrg", http.MethodPost, pSwitchOrg, obj{"org_id": a.WorkspaceID}, a.Access},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := mustDo(t, e, c.method, c.path, c.body, c.token)
+			if got := string(member(t, body, "expires_in")); got != "300" {
+				t.Errorf("expires_in = %s, want 300", got)
+			}
+			claims := jwtClaims(t, str(t, body, "access_token"))
+			exp, _ := claims["exp"].(float64)
+			iat, _ := claims["iat"].(float64)
+			if exp-iat != 300 {
+				t.Errorf("exp - iat = %v, want 300", exp-iat)
+			}
+		})
+	}
 }

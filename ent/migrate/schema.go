@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -69,6 +70,14 @@ var (
 				Name:    "invite_org_id_email_key",
 				Unique:  false,
 				Columns: []*schema.Column{InvitesColumns[10], InvitesColumns[2]},
+			},
+			{
+				Name:    "invite_pending_unique",
+				Unique:  true,
+				Columns: []*schema.Column{InvitesColumns[10], InvitesColumns[2]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "accepted_at IS NULL AND revoked_at IS NULL",
+				},
 			},
 		},
 	}

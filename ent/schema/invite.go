@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	entsql "entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -35,5 +36,11 @@ func (Invite) Edges() []ent.Edge {
 }
 
 func (Invite) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("org_id", "email_key")}
+	return []ent.Index{
+		index.Fields("org_id", "email_key"),
+		// At most one pending invitation per address and organization, even when two
+		// invitations race on PostgreSQL.
+		index.Fields("org_id", "email_key").Unique().StorageKey("invite_pending_unique").
+			Annotations(entsql.IndexWhere("accepted_at IS NULL AND revoked_at IS NULL")),
+	}
 }

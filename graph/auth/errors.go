@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"authbff/ent"
 )
 
 // Code is a stable error code shared by the REST envelope and GraphQL extensions.code.
@@ -139,4 +141,13 @@ func isUnavailable(err error) bool {
 func isCode(err error, code Code) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == code
+}
+
+// isConstraint reports whether err comes from a unique or foreign-key violation.
+func isConstraint(err error) bool {
+	var e *Error
+	if errors.As(err, &e) && e.cause != nil {
+		err = e.cause
+	}
+	return err != nil && ent.IsConstraintError(err)
 }

@@ -161,7 +161,7 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 	}
 	now := s.now()
 	var out *Invite
-	err = s.inTx(ctx, func(tx *ent.Tx) error {
+	create := func(tx *ent.Tx) error {
 		mine, err := requireRole(ctx, tx.Membership, p.UserID, org, PermOrgInvite, RoleOwner, RoleAdmin)
 		if err != nil {
 			return err
@@ -190,7 +190,13 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 		out = inviteFromEnt(inv)
 		return s.enqueueMail(ctx, tx, MailInvite, addr, mailData{OrgName: o.Name, Role: string(role),
 			Link: s.link("/accept-invite", tok)}, now)
-	})
+	}
+	err = s.inTx(ctx, create)
+	if isConstraint(err) {
+		// A concurrent invitation of the same address won the pending-invite index: run
+		// again, replacing it.
+		err = s.inTx(ctx, create)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +216,7 @@ func (s *Service) Invites(ctx context.Context, p *Principal, orgID string) ([]*I
 		return nil, errForbidden(PermOrgInvite)
 	}
 	if _, err := requireRole(ctx, s.db.Membership, p.UserID, org, PermOrgInvite, RoleOwner, RoleAdmin); err != nil {
-		return nil, Internal(err)
+		return nil, Internal(err) // an *Error passes through unchanged
 	}
 	rows, err := s.db.Invite.Query().Where(invite.OrgID(org), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil(),
 		invite.ExpiresAtGT(s.now())).Order(ent.Desc(invite.FieldCreatedAt), ent.Desc(invite.FieldID)).All(ctx)
