@@ -110,3 +110,8 @@ func auditPageModel(p *auth.AuditPage) *model.AuditEventPage {
 	}
 	return out
 }
+
+func memberModel(m auth.Member) model.Member {
+	return model.Member{UserID: m.UserID.String(), Username: m.Username, Email: m.Email, Role: roleModel(m.Role),
+		JoinedAt: m.JoinedAt}
+}

@@ -37,9 +37,13 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 				field = string(name)
 			}
 		}
+		var input any
+		if !auth.IsSecretField(snake(field)) {
+			input = argValue(ctx, gerr.Path)
+		}
 		gerr.Message = auth.MsgValidation
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
-			Type: "dict_type", Loc: argLoc(ctx, snake(field)), Msg: "Input should be a valid dictionary", Input: nil}}}
+			Type: "dict_type", Loc: argLoc(ctx, snake(field)), Msg: "Input should be a valid dictionary", Input: input}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case isGraphQLError(err):
 		if gerr.Extensions == nil {
@@ -51,7 +55,8 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			for _, p := range gerr.Path[1:] {
 				loc = append(loc, p)
 			}
-			gerr.Extensions["details"] = []Entry{{Type: "graphql_input", Loc: loc, Msg: gerr.Message}}
+			typ, msg := variableEntry(gerr.Message)
+			gerr.Extensions["details"] = []Entry{{Type: typ, Loc: loc, Msg: msg}}
 			gerr.Path = nil
 		} else if _, ok := gerr.Extensions["code"]; !ok {
 			gerr.Extensions["code"] = string(auth.CodeValidation)
@@ -72,6 +77,48 @@ func isGraphQLError(err error) bool {
 		return false
 	}
 	return g.Unwrap() == nil || g.Rule != "" || g.Extensions != nil
+}
+
+// variableEntry names a variable coercion failure as pydantic names it where the two
+// agree whatever the type (CONTRACT.md §3, §5): an absent required field is "missing",
+// a number, boolean, object or list given for a String or ID is "string_type"; any other
+// failure keeps gqlparser's message.
+func variableEntry(msg string) (typ, pmsg string) {
+	switch {
+	case msg == "must be defined":
+		return "missing", "Field required"
+	case strings.HasPrefix(msg, "cannot use ") && (strings.HasSuffix(msg, " as String") || strings.HasSuffix(msg, " as ID")):
+		return "string_type", "Input should be a valid string"
+	}
+	return "graphql_input", msg
+}
+
+// argValue is the raw value at an argument path such as [updateProfile input preferences]
+// (the field, then the argument and its fields), as the request gave it, so that an entry
+// shows the input that failed; nil when it cannot be found.
+func argValue(ctx context.Context, path ast.Path) any {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || !graphql.HasOperationContext(ctx) || len(path) < 2 {
+		return nil
+	}
+	var v any = fc.Field.ArgumentMap(graphql.GetOperationContext(ctx).Variables)
+	for _, p := range path[1:] {
+		switch p := p.(type) {
+		case ast.PathName:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[string(p)]
+		case ast.PathIndex:
+			l, ok := v.([]any)
+			if !ok || int(p) < 0 || int(p) >= len(l) {
+				return nil
+			}
+			v = l[p]
+		}
+	}
+	return v
 }
 
 // Entry is one pydantic-style validation entry as GraphQL shows it.

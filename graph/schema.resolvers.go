@@ -154,6 +154,29 @@ func (r *mutationResolver) AcceptInvite(ctx context.Context, token string) (*mod
 	return membershipModel(*m), nil
 }
 
+// SetMemberRole is the resolver for the setMemberRole field.
+func (r *mutationResolver) SetMemberRole(ctx context.Context, orgID string, userID string, role model.OrgRole) (*model.Member, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Auth.SetMemberRole(ctx, p, orgID, userID, roleDomain(role))
+	if err != nil {
+		return nil, err
+	}
+	out := memberModel(*m)
+	return &out, nil
+}
+
+// RemoveMember is the resolver for the removeMember field.
+func (r *mutationResolver) RemoveMember(ctx context.Context, orgID string, userID string) (bool, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Auth.RemoveMember(ctx, p, orgID, userID)
+}
+
 // RevokeSession is the resolver for the revokeSession field.
 func (r *mutationResolver) RevokeSession(ctx context.Context, id string) (bool, error) {
 	p, err := r.Principal(ctx)
@@ -229,6 +252,23 @@ func (r *queryResolver) Invites(ctx context.Context, orgID string) ([]model.Invi
 	out := make([]model.Invite, len(invs))
 	for i, inv := range invs {
 		out[i] = *inviteModel(inv)
+	}
+	return out, nil
+}
+
+// Members is the resolver for the members field.
+func (r *queryResolver) Members(ctx context.Context, orgID string) ([]model.Member, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := r.Auth.Members(ctx, p, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Member, len(ms))
+	for i, m := range ms {
+		out[i] = memberModel(m)
 	}
 	return out, nil
 }

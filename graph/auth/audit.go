@@ -31,6 +31,8 @@ const (
 	EventSessionRevoked    = "session_revoked"
 	EventOrgCreated        = "organization_created"
 	EventOtherSessionsGone = "other_sessions_revoked"
+	EventMemberRoleChanged = "member_role_changed"
+	EventMemberRemoved     = "member_removed"
 )
 
 // AuditEvent is one recorded event, as the caller sees it.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"authbff/ent"
+	"authbff/ent/membership"
 	"authbff/ent/refreshtoken"
 	"authbff/ent/session"
 	"authbff/ent/user"
@@ -74,23 +75,29 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if err1 != nil || err2 != nil {
 		return nil, errAuthRequired()
 	}
-	u, err := s.db.User.Query().
-		Where(user.ID(uid), user.IsActive(true),
-			user.HasSessionsWith(session.ID(sid), session.RevokedAtIsNil(), session.ExpiresAtGT(now))).
-		Only(ctx)
+	var org *uuid.UUID
+	if c.Org != "" {
+		o, err := uuid.Parse(c.Org)
+		if err != nil {
+			return nil, errAuthRequired()
+		}
+		org = &o
+	}
+	q := s.db.User.Query().Where(user.ID(uid), user.IsActive(true),
+		user.HasSessionsWith(session.ID(sid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)))
+	if org != nil {
+		// A token naming an organization the user has left (or was removed from) stops
+		// working at once.
+		q = q.Where(user.HasMembershipsWith(membership.OrgID(*org)))
+	}
+	u, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, errAuthRequired()
 	}
 	if err != nil {
 		return nil, Internal(err)
 	}
-	p := &Principal{UserID: uid, SessionID: sid, user: u}
-	if c.Org != "" {
-		if org, err := uuid.Parse(c.Org); err == nil {
-			p.OrgID = &org
-		}
-	}
-	return p, nil
+	return &Principal{UserID: uid, SessionID: sid, OrgID: org, user: u}, nil
 }
 
 // startSession creates a session with its first refresh token for u, ending the oldest

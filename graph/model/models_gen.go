@@ -71,6 +71,14 @@ type LoginInput struct {
 	Password string `json:"password"`
 }
 
+type Member struct {
+	UserID   string    `json:"userId"`
+	Username string    `json:"username"`
+	Email    string    `json:"email"`
+	Role     OrgRole   `json:"role"`
+	JoinedAt time.Time `json:"joinedAt"`
+}
+
 type Mutation struct {
 }
 
