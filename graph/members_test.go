@@ -176,4 +176,3 @@ func TestRemoveMemberPermissions(t *testing.T) {
 		t.Fatalf("an admin leaving: %q", c)
 	}
 }
-
