@@ -270,7 +270,10 @@ func (s *Service) Keys() []KeyInfo {
 
 // JWKS returns the JSON Web Key Set of the public keys (RFC 7517), so that other services
 // can verify access tokens offline. With HS256 the set is empty: secrets are never published.
+// A stale ring is reloaded first, so that a replica that only serves this document still
+// publishes a key another replica rotated in.
 func (s *Service) JWKS() []byte {
+	s.maybeReload(context.Background(), false)
 	type jwk struct {
 		Kty string `json:"kty"`
 		Crv string `json:"crv"`

@@ -66,6 +66,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 			newHash = "" // keep the old hash; the next login tries again
 		}
 	}
+	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in
 	now := s.now()
 	var res *AuthResult
 	err = s.inTx(ctx, func(tx *ent.Tx) error {

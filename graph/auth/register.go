@@ -53,6 +53,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	if err != nil {
 		return nil, err
 	}
+	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in
 	now := s.now()
 	var res *AuthResult
 	var joined *ent.Invite

@@ -176,6 +176,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	if err := s.take(ctx, LimitRefreshIP, ClientFrom(ctx).IP); err != nil {
 		return nil, err
 	}
+	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in
 	now := s.now()
 	var out *Tokens
 	var reuse bool

@@ -50,8 +50,9 @@ func (s *Service) RevokeSession(ctx context.Context, p *Principal, id string) er
 	if err != nil {
 		return newError(CodeNotFound, "Session not found")
 	}
-	n, err := s.db.Session.Update().Where(session.ID(sid), session.UserID(p.UserID), session.RevokedAtIsNil()).
-		SetRevokedAt(s.now()).SetRevokeReason("revoked_by_user").Save(ctx)
+	now := s.now()
+	n, err := s.db.Session.Update().Where(session.ID(sid), session.UserID(p.UserID), session.RevokedAtIsNil(),
+		session.ExpiresAtGT(now)).SetRevokedAt(now).SetRevokeReason("revoked_by_user").Save(ctx)
 	if err != nil {
 		return Internal(err)
 	}
@@ -68,8 +69,9 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, p *Principal) (int, e
 	if p == nil {
 		return 0, errAuthRequired()
 	}
+	now := s.now()
 	n, err := s.db.Session.Update().Where(session.UserID(p.UserID), session.IDNEQ(p.SessionID),
-		session.RevokedAtIsNil()).SetRevokedAt(s.now()).SetRevokeReason("revoked_by_user").Save(ctx)
+		session.RevokedAtIsNil(), session.ExpiresAtGT(now)).SetRevokedAt(now).SetRevokeReason("revoked_by_user").Save(ctx)
 	if err != nil {
 		return 0, Internal(err)
 	}
