@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"authbff/graph/auth"
 )
 
@@ -24,6 +26,16 @@ func WithBearer(ctx context.Context, token string) context.Context {
 	return context.WithValue(ctx, bearerKey{}, &bearer{token: token})
 }
 
+// signedOut makes the rest of the request unauthenticated, after an operation ended its
+// own session (logout, or revoking the current session), so that later fields of the
+// same operation cannot act on the dead session.
+func signedOut(ctx context.Context) {
+	if b, _ := ctx.Value(bearerKey{}).(*bearer); b != nil {
+		b.once.Do(func() {})
+		b.p, b.err = nil, auth.ErrAuthRequired()
+	}
+}
+
 // Principal authenticates the request's bearer token once per request.
 // Errors: AUTHENTICATION_FAILED.
 func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
@@ -33,4 +45,10 @@ func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
 	}
 	b.once.Do(func() { b.p, b.err = r.Auth.Authenticate(ctx, b.token) })
 	return b.p, b.err
+}
+
+// isCurrentSession reports whether id names the caller's own session.
+func isCurrentSession(p *auth.Principal, id string) bool {
+	sid, err := uuid.Parse(id)
+	return err == nil && sid == p.SessionID
 }

@@ -55,7 +55,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			for _, p := range gerr.Path[1:] {
 				loc = append(loc, p)
 			}
-			typ, msg := variableEntry(gerr.Message)
+			typ, msg := variableEntry(gerr.Message, variableType(ctx, gerr.Path[1:]))
 			gerr.Extensions["details"] = []Entry{{Type: typ, Loc: loc, Msg: msg}}
 			gerr.Path = nil
 		} else if _, ok := gerr.Extensions["code"]; !ok {
@@ -79,18 +79,57 @@ func isGraphQLError(err error) bool {
 	return g.Unwrap() == nil || g.Rule != "" || g.Extensions != nil
 }
 
-// variableEntry names a variable coercion failure as pydantic names it where the two
-// agree whatever the type (CONTRACT.md §3, §5): an absent required field is "missing",
-// a number, boolean, object or list given for a String or ID is "string_type"; any other
-// failure keeps gqlparser's message.
-func variableEntry(msg string) (typ, pmsg string) {
+// variableEntry names a variable coercion failure as pydantic does (CONTRACT.md §3, §5):
+// an absent required field is "missing"; a number, boolean, object, list or null given
+// for a String or ID (named is the expected type, "" if unknown) is "string_type"; any
+// other failure keeps gqlparser's message.
+func variableEntry(msg, named string) (typ, pmsg string) {
 	switch {
 	case msg == "must be defined":
 		return "missing", "Field required"
-	case strings.HasPrefix(msg, "cannot use ") && (strings.HasSuffix(msg, " as String") || strings.HasSuffix(msg, " as ID")):
+	case strings.HasPrefix(msg, "cannot use ") && (strings.HasSuffix(msg, " as String") || strings.HasSuffix(msg, " as ID")),
+		msg == "cannot be null" && (named == "String" || named == "ID"):
 		return "string_type", "Input should be a valid string"
 	}
 	return "graphql_input", msg
+}
+
+// variableType is the named type expected at a variable path such as [input password]
+// (the variable, then input object fields and list indexes), "" if it cannot be found.
+func variableType(ctx context.Context, path ast.Path) string {
+	if len(path) == 0 || !graphql.HasOperationContext(ctx) {
+		return ""
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	name, ok := path[0].(ast.PathName)
+	if op == nil || !ok {
+		return ""
+	}
+	def := op.VariableDefinitions.ForName(string(name))
+	if def == nil {
+		return ""
+	}
+	t := def.Type
+	for _, p := range path[1:] {
+		switch p := p.(type) {
+		case ast.PathName:
+			obj := parsedSchema.Types[t.Name()]
+			if obj == nil {
+				return ""
+			}
+			f := obj.Fields.ForName(string(p))
+			if f == nil {
+				return ""
+			}
+			t = f.Type
+		case ast.PathIndex:
+			if t.Elem == nil {
+				return ""
+			}
+			t = t.Elem
+		}
+	}
+	return t.Name()
 }
 
 // argValue is the raw value at an argument path such as [updateProfile input preferences]

@@ -10,13 +10,26 @@ import (
 // built-in for: a depth limit and a cap on root fields (aliases) per operation. Each
 // aliased root field of an auth mutation is one rate-limited attempt, so the cap bounds
 // how much one request can ask for.
-func validationRules(maxDepth, maxRootFields int) func() *rules.Rules {
+func validationRules(maxDepth, maxRootFields int, introspection bool) func() *rules.Rules {
 	return func() *rules.Rules {
 		r := rules.NewDefaultRules()
 		r.AddRule("MaxDepth", depthRule(maxDepth))
 		r.AddRule("MaxRootFields", rootFieldsRule(maxRootFields))
+		if !introspection {
+			r.AddRule("NoIntrospection", noIntrospection)
+		}
 		return r
 	}
+}
+
+// noIntrospection refuses __schema and __type (not __typename) when introspection is
+// off, as a validation error rather than the executor's internal one.
+func noIntrospection(observers *core.Events, addError core.AddErrFunc) {
+	observers.OnField(func(_ *core.Walker, f *ast.Field) {
+		if f.Name == "__schema" || f.Name == "__type" {
+			addError(core.Message("GraphQL introspection is disabled"), core.At(f.Position))
+		}
+	})
 }
 
 func depthRule(limit int) core.RuleFunc {

@@ -99,9 +99,10 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	srv := handler.New(r.NewExecutableSchema())
 	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes})
 	srv.AddTransport(getTransport{})
+	srv.AddTransport(refuseTransport{})
 	r.configure(srv, o)
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
-	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields))
+	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields, o.Introspection))
 	return srv
 }
 

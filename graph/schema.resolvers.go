@@ -36,7 +36,11 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return true, r.Auth.Logout(ctx, p)
+	if err := r.Auth.Logout(ctx, p); err != nil {
+		return false, err
+	}
+	signedOut(ctx)
+	return true, nil
 }
 
 // RefreshToken is the resolver for the refreshToken field.
@@ -183,7 +187,13 @@ func (r *mutationResolver) RevokeSession(ctx context.Context, id string) (bool, 
 	if err != nil {
 		return false, err
 	}
-	return true, r.Auth.RevokeSession(ctx, p, id)
+	if err := r.Auth.RevokeSession(ctx, p, id); err != nil {
+		return false, err
+	}
+	if isCurrentSession(p, id) {
+		signedOut(ctx)
+	}
+	return true, nil
 }
 
 // RevokeOtherSessions is the resolver for the revokeOtherSessions field.

@@ -115,3 +115,22 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
 }
+
+// refuseTransport answers whatever no other transport takes (form and multipart bodies,
+// other content types) with 415 and a coded JSON error, instead of gqlgen's plain-text
+// fallback; nothing is executed and the body is not read.
+type refuseTransport struct{}
+
+var _ graphql.Transport = refuseTransport{}
+
+func (refuseTransport) Supports(*http.Request) bool { return true }
+
+func (refuseTransport) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Accept-Post", "application/json")
+	w.WriteHeader(http.StatusUnsupportedMediaType)
+	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
+		Message:    "GraphQL requests are POSTed as application/json (or sent with GET for queries).",
+		Extensions: map[string]any{"code": "BAD_REQUEST"},
+	}}})
+}

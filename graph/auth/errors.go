@@ -82,8 +82,11 @@ func (e *Error) Cause() error { return e.cause }
 
 func newError(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
 
-// ErrAuthRequired is returned when a bearer token is needed and absent.
+// errAuthRequired is returned when a bearer token is needed and absent or not valid.
 func errAuthRequired() *Error { return newError(CodeAuthFailed, MsgAuthRequired) }
+
+// ErrAuthRequired is AUTHENTICATION_FAILED "Authentication required".
+func ErrAuthRequired() *Error { return errAuthRequired() }
 
 func errForbidden(permission string) *Error {
 	e := newError(CodeForbidden, MsgForbidden)

@@ -1,0 +1,412 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"authbff/graph/auth"
+)
+
+// fakeEnv is a getenv over name/value pairs.
+func fakeEnv(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(name string) string { return m[name] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(fakeEnv())
+	if err != nil {
+		t.Fatalf("loadConfig with no variables: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Addr", c.Addr, ":8080"},
+		{"DatabaseURL", c.DatabaseURL, "sqlite:data/auth.db"},
+		{"SMTPURL", c.SMTPURL, ""},
+		{"Introspection", c.Introspection, true},
+		{"Playground", c.Playground, true},
+		{"MaxDepth", c.MaxDepth, 12},
+		{"MaxComplexity", c.MaxComplexity, 1000},
+		{"MaxRootFields", c.MaxRootFields, 50},
+		{"TrustedProxies", len(c.TrustedProxies), 0},
+		{"CORSOrigins", len(c.CORSOrigins), 0},
+		{"AllowRegistration", c.Auth.AllowRegistration, true},
+		{"AccessTTL", c.Auth.AccessTTL, 15 * time.Minute},
+		{"RefreshTTL", c.Auth.RefreshTTL, 168 * time.Hour},
+		{"SessionMaxAge", c.Auth.SessionMaxAge, 720 * time.Hour},
+		{"RefreshReuseGrace", c.Auth.RefreshReuseGrace, 10 * time.Second},
+		{"Issuer", c.Auth.Issuer, "authbff"},
+		{"Audience", c.Auth.Audience, ""},
+		{"JWTSecret", len(c.Auth.JWTSecret), 0},
+		{"FrontendURL", c.Auth.FrontendURL, "http://localhost:3000"},
+		{"MailFrom", c.Auth.MailFrom, "no-reply@localhost"},
+		{"Hash", c.Auth.Hash, auth.DefaultHashParams},
+		{"RateLimits", c.Auth.RateLimits, auth.DefaultLimits},
+	}
+	for _, k := range checks {
+		if !reflect.DeepEqual(k.got, k.want) {
+			t.Errorf("%s = %v, want %v", k.name, k.got, k.want)
+		}
+	}
+}
+
+func TestLoadConfigValues(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(fakeEnv(
+		"AUTH_ADDR", "127.0.0.1:9999",
+		"AUTH_ACCESS_TTL", "5m",
+		"AUTH_JWT_SECRET", strings.Repeat("s", auth.MinSecretLen),
+		"AUTH_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,::1",
+		"AUTH_CORS_ORIGINS", "https://app.example, https://admin.example",
+		"AUTH_GRAPHQL_INTROSPECTION", "off",
+		"AUTH_GRAPHQL_PLAYGROUND", "off",
+		"AUTH_GRAPHQL_MAX_DEPTH", "6",
+		"AUTH_FRONTEND_URL", "https://app.example/",
+		"AUTH_HASH_MEMORY_KIB", "64",
+		"AUTH_HASH_TIME", "1",
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("::1/128")}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Addr", c.Addr, "127.0.0.1:9999"},
+		{"AccessTTL", c.Auth.AccessTTL, 5 * time.Minute},
+		{"JWTSecret", string(c.Auth.JWTSecret), strings.Repeat("s", auth.MinSecretLen)},
+		{"TrustedProxies", c.TrustedProxies, wantProxies},
+		{"CORSOrigins", c.CORSOrigins, []string{"https://app.example", "https://admin.example"}},
+		{"Introspection", c.Introspection, false},
+		{"Playground", c.Playground, false},
+		{"MaxDepth", c.MaxDepth, 6},
+		{"FrontendURL", c.Auth.FrontendURL, "https://app.example"},
+		{"Hash", c.Auth.Hash, auth.HashParams{MemoryKiB: 64, Time: 1, Threads: auth.DefaultHashParams.Threads}},
+	}
+	for _, k := range checks {
+		if !reflect.DeepEqual(k.got, k.want) {
+			t.Errorf("%s = %v, want %v", k.name, k.got, k.want)
+		}
+	}
+}
+
+func TestLoadConfigRateLimits(t *testing.T) {
+	t.Parallel()
+	with := func(overrides map[string]auth.Limit) map[string]auth.Limit {
+		m := map[string]auth.Limit{}
+		for k, v := range auth.DefaultLimits {
+			m[k] = v
+		}
+		for k, v := range overrides {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		name, value string
+		want        map[string]auth.Limit
+	}{
+		{"OKUnsetIsOn", "", auth.DefaultLimits},
+		{"OKOn", "on", auth.DefaultLimits},
+		{"OKOffIsNil", "off", nil},
+		{"OKOffAnyCase", "OFF", nil},
+		{"OKOneOverride", "login_ip=60/1m", with(map[string]auth.Limit{auth.LimitLoginIP: {N: 60, Window: time.Minute}})},
+		{"OKSeveralOverrides", "login_ip=60/1m, register_ip=5/1h", with(map[string]auth.Limit{
+			auth.LimitLoginIP: {N: 60, Window: time.Minute}, auth.LimitRegisterIP: {N: 5, Window: time.Hour}})},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := loadConfig(fakeEnv("AUTH_RATE_LIMITS", c.value))
+			if err != nil {
+				t.Fatalf("AUTH_RATE_LIMITS=%q: %v", c.value, err)
+			}
+			if c.want == nil {
+				if cfg.Auth.RateLimits != nil {
+					t.Errorf("RateLimits = %v, want nil (off)", cfg.Auth.RateLimits)
+				}
+				return
+			}
+			if !reflect.DeepEqual(cfg.Auth.RateLimits, c.want) {
+				t.Errorf("RateLimits = %v, want %v", cfg.Auth.RateLimits, c.want)
+			}
+		})
+	}
+	t.Run("OKOverrideLeavesDefaultsAlone", func(t *testing.T) {
+		t.Parallel()
+		before := auth.DefaultLimits[auth.LimitLoginIP]
+		if _, err := loadConfig(fakeEnv("AUTH_RATE_LIMITS", "login_ip=999/1s")); err != nil {
+			t.Fatal(err)
+		}
+		if got := auth.DefaultLimits[auth.LimitLoginIP]; got != before {
+			t.Errorf("auth.DefaultLimits[login_ip] = %v after an override, want %v", got, before)
+		}
+	})
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, variable, value string
+	}{
+		{"ErrAccessTTLNotADuration", "AUTH_ACCESS_TTL", "abc"},
+		{"ErrAccessTTLZero", "AUTH_ACCESS_TTL", "0s"},
+		{"ErrRefreshTTLNegative", "AUTH_REFRESH_TTL", "-1h"},
+		{"ErrReuseGraceNotADuration", "AUTH_REFRESH_REUSE_GRACE", "ten seconds"},
+		{"ErrJWTSecretTooShort", "AUTH_JWT_SECRET", strings.Repeat("x", auth.MinSecretLen-1)},
+		{"ErrTrustedProxiesNonsense", "AUTH_TRUSTED_PROXIES", "nonsense"},
+		{"ErrTrustedProxiesOneBad", "AUTH_TRUSTED_PROXIES", "10.0.0.0/8,10.0.0.0/33"},
+		{"ErrRateLimitsUnknownName", "AUTH_RATE_LIMITS", "bogus=1"},
+		{"ErrRateLimitsNoWindow", "AUTH_RATE_LIMITS", "login_ip=5"},
+		{"ErrRateLimitsZero", "AUTH_RATE_LIMITS", "login_ip=0/1m"},
+		{"ErrRateLimitsBadWindow", "AUTH_RATE_LIMITS", "login_ip=5/soon"},
+		{"ErrRateLimitsWord", "AUTH_RATE_LIMITS", "maybe"},
+		{"ErrAllowRegistration", "AUTH_ALLOW_REGISTRATION", "perhaps"},
+		{"ErrIntrospection", "AUTH_GRAPHQL_INTROSPECTION", "sometimes"},
+		{"ErrMaxDepthTooSmall", "AUTH_GRAPHQL_MAX_DEPTH", "1"},
+		{"ErrMaxComplexityNotANumber", "AUTH_GRAPHQL_MAX_COMPLEXITY", "lots"},
+		{"ErrHashMemory", "AUTH_HASH_MEMORY_KIB", "abc"},
+		{"ErrJWTAlg", "AUTH_JWT_ALG", "none"},
+		{"ErrTLSCertWithoutKey", "AUTH_TLS_CERT_FILE", "/etc/cert.pem"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadConfig(fakeEnv(c.variable, c.value))
+			if err == nil {
+				t.Fatalf("%s=%q: no error", c.variable, c.value)
+			}
+			if !strings.Contains(err.Error(), c.variable) {
+				t.Errorf("%s=%q: error %q does not name the variable", c.variable, c.value, err)
+			}
+			if strings.Contains(c.variable, "SECRET") && strings.Contains(err.Error(), c.value) {
+				t.Errorf("error %q shows the secret", err)
+			}
+		})
+	}
+	t.Run("ErrEveryBadVariableReported", func(t *testing.T) {
+		t.Parallel()
+		_, err := loadConfig(fakeEnv("AUTH_ACCESS_TTL", "abc", "AUTH_RATE_LIMITS", "bogus=1", "AUTH_TRUSTED_PROXIES", "nonsense"))
+		for _, v := range []string{"AUTH_ACCESS_TTL", "AUTH_RATE_LIMITS", "AUTH_TRUSTED_PROXIES"} {
+			if err == nil || !strings.Contains(err.Error(), v) {
+				t.Errorf("error %v does not name %s", err, v)
+			}
+		}
+	})
+}
+
+func TestRunCommands(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		args   []string
+		env    func(string) string
+		code   int
+		stderr string
+	}{
+		{"ErrNoCommand", nil, fakeEnv(), 2, "Usage:"},
+		{"ErrUnknownCommand", []string{"frobnicate"}, fakeEnv(), 2, `unknown command "frobnicate"`},
+		{"OKHelp", []string{"help"}, fakeEnv(), 0, ""},
+		{"ErrServeWithArguments", []string{"serve", "now"}, fakeEnv(), 1, "serve takes no arguments"},
+		{"ErrServeBadConfig", []string{"serve"}, fakeEnv("AUTH_JWT_SECRET", "short"), 1, "AUTH_JWT_SECRET"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr strings.Builder
+			if got := run(context.Background(), c.args, c.env, &stdout, &stderr); got != c.code {
+				t.Errorf("run(%q) = %d, want %d; stderr %s", c.args, got, c.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), c.stderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), c.stderr)
+			}
+		})
+	}
+}
+
+// logLines collects the lines a server writes to its stderr while the test reads them.
+type logLines struct {
+	mu        sync.Mutex
+	lines     []string
+	listening chan string // receives the address once "authbff listening" is logged
+	done      chan struct{}
+}
+
+var addrRE = regexp.MustCompile(`\baddr=(\S+)`)
+
+// readLogs drains r (never blocking the writer) until EOF.
+func readLogs(r io.Reader) *logLines {
+	l := &logLines{listening: make(chan string, 1), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			l.mu.Lock()
+			l.lines = append(l.lines, line)
+			l.mu.Unlock()
+			if m := addrRE.FindStringSubmatch(line); !sent && m != nil && strings.Contains(line, "authbff listening") {
+				l.listening <- m[1]
+				sent = true
+			}
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	return l
+}
+
+func (l *logLines) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.lines)
+}
+
+// TestServeStopsGracefully runs `authbff serve` in-process on a free port, checks the
+// real server's limits and headers, then cancels ctx (SIGTERM) and expects exit code 0.
+func TestServeStopsGracefully(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := fakeEnv(
+		"AUTH_ADDR", "127.0.0.1:0",
+		"AUTH_DATABASE_URL", "sqlite:"+filepath.Join(dir, "a.db"),
+		"AUTH_HASH_MEMORY_KIB", "64",
+		"AUTH_HASH_TIME", "1",
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	logs := readLogs(pr)
+	exit := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"serve"}, env, io.Discard, pw)
+		pw.Close()
+		exit <- code
+	}()
+
+	var addr string
+	select {
+	case addr = <-logs.listening:
+	case code := <-exit:
+		t.Fatalf("serve exited with %d before listening:\n%s", code, strings.Join(logs.all(), "\n"))
+	case <-time.After(20 * time.Second):
+		t.Fatalf("serve did not log \"authbff listening\":\n%s", strings.Join(logs.all(), "\n"))
+	}
+	base := "http://" + addr
+	client := &http.Client{Timeout: 10 * time.Second}
+	get := func(t *testing.T, header string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+"/v1/auth/config", nil)
+		if header != "" {
+			req.Header.Set("X-Padding", header)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET /v1/auth/config: %v", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+
+	t.Run("OKServes", func(t *testing.T) {
+		resp := get(t, "")
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("status = %d", resp.StatusCode)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"} {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s = %q, want %q", k, got, v)
+			}
+		}
+	})
+	t.Run("OKHeaderUnderTheCap", func(t *testing.T) {
+		if resp := get(t, strings.Repeat("a", 32<<10)); resp.StatusCode != http.StatusOK {
+			t.Errorf("32 KiB header: status %d, want 200", resp.StatusCode)
+		}
+	})
+	t.Run("ErrHugeHeaderRefusedWithout5xx", func(t *testing.T) {
+		resp := get(t, strings.Repeat("a", 100<<10))
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("100 KiB header: status %d, want 431", resp.StatusCode)
+		}
+	})
+
+	// A request in flight when the signal comes is finished, then the server stops. It
+	// has its own connection, and its headers and the start of its body (over the
+	// client's 4 KiB write buffer) reach the server before the signal.
+	fresh := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
+	bodyR, bodyW := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/auth/login", bodyR)
+	req.Header.Set("Content-Type", "application/json")
+	type answer struct {
+		status int
+		err    error
+	}
+	inFlight := make(chan answer, 1)
+	go func() {
+		resp, err := fresh.Do(req)
+		if err != nil {
+			inFlight <- answer{err: err}
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		inFlight <- answer{status: resp.StatusCode}
+	}()
+	if _, err := io.WriteString(bodyW, `{"username": "nobody", "padding": "`+strings.Repeat("x", 16<<10)+`", `); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.ContainsFunc(logs.all(), func(s string) bool { return strings.Contains(s, "shutting down") }) {
+		if time.Now().After(deadline) {
+			t.Fatal("no \"shutting down\" line after cancel")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	_, _ = io.WriteString(bodyW, `"password": "wrong-password"}`)
+	bodyW.Close()
+	if a := <-inFlight; a.err != nil || a.status != http.StatusUnauthorized {
+		t.Errorf("request in flight at shutdown: %d %v, want its 401 answer", a.status, a.err)
+	}
+
+	select {
+	case code := <-exit:
+		if code != 0 {
+			t.Errorf("run returned %d after cancel, want 0:\n%s", code, strings.Join(logs.all(), "\n"))
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15 s of cancel")
+	}
+	<-logs.done
+	if lines := logs.all(); !slices.ContainsFunc(lines, func(s string) bool { return strings.Contains(s, `msg=stopped`) }) {
+		t.Errorf("no \"stopped\" line:\n%s", strings.Join(lines, "\n"))
+	}
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("%s still accepts connections after shutdown", addr)
+	}
+}

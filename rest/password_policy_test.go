@@ -1,0 +1,161 @@
+package rest_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"authbff/graph/auth/commonpw"
+	"authbff/rest/apitest"
+)
+
+// The password policy (CONTRACT.md §7) on every REST path that sets a password:
+// register, register with an invitation, reset and change. A refused password is one
+// 422 entry of type value_error, as a pydantic field validator writes it, never echoed.
+
+// commonPassword is in the embedded list (TestPasswordPolicyPremises checks it).
+const commonPassword = "password123"
+
+// The account the policy cases are about: its username and the local part of its
+// e-mail differ, so each rule is seen on its own.
+const (
+	policyUsername = "Snoopy.Dog"
+	policyEmail    = "Dora.Explorer@example.com"
+)
+
+// policyCase is a password refused for the policy account, with the reason.
+type policyCase struct {
+	name, password, reason string
+}
+
+var policyCases = []policyCase{
+	{"ErrCommon", commonPassword, commonpw.ReasonCommon},
+	{"ErrCommonIgnoringCase", "PassWord123", commonpw.ReasonCommon},
+	{"ErrEqualsUsernameIgnoringCase", "snoopy.DOG", commonpw.ReasonUsername},
+	{"ErrEqualsEmailIgnoringCase", "dora.explorer@EXAMPLE.COM", commonpw.ReasonEmail},
+	{"ErrEqualsEmailLocalPartIgnoringCase", "DORA.EXPLORER", commonpw.ReasonEmail},
+}
+
+// wantPolicy422 fails unless r is the one-entry 422 refusing field with reason.
+func wantPolicy422(t testing.TB, r *apitest.Response, field, reason string) {
+	t.Helper()
+	want422(t, r, `{"detail":[{"type":"value_error","loc":["body",`+strconv.Quote(field)+`],"msg":`+
+		strconv.Quote("Value error, "+reason)+`,"input":"[redacted]","ctx":{"error":{}}}]}`)
+}
+
+func TestPasswordPolicyPremises(t *testing.T) {
+	t.Parallel()
+	if !commonpw.IsCommon(commonPassword) {
+		t.Fatalf("%q is not in the common-password list; pick another for these tests", commonPassword)
+	}
+	for _, pw := range []string{strongPassword, "Snoopy-Doghouse-7", "snoopy.DOG", "dora.explorer@EXAMPLE.COM", "DORA.EXPLORER"} {
+		if commonpw.IsCommon(pw) {
+			t.Errorf("%q is common: the identity cases would test the wrong rule", pw)
+		}
+	}
+}
+
+// policyRegistration is the register body of the policy account with password pw.
+func policyRegistration(pw string) obj {
+	return obj{"email": policyEmail, "username": policyUsername, "password": pw}
+}
+
+func TestPasswordPolicyRegister(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range policyCases {
+		t.Run(c.name, func(t *testing.T) {
+			e := envFor(t, e)
+			wantPolicy422(t, e.Do(http.MethodPost, pRegister, policyRegistration(c.password), ""), "password", c.reason)
+		})
+	}
+	t.Run("ErrPolicyEntryAfterOtherFields", func(t *testing.T) {
+		e := envFor(t, e)
+		r := e.Do(http.MethodPost, pRegister, obj{"email": "nope", "username": policyUsername, "password": "SNOOPY.dog"}, "")
+		want422(t, r, `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign.","input":"nope","ctx":{"reason":"An email address must have an @-sign."}},`+
+			`{"type":"value_error","loc":["body","password"],"msg":"Value error, `+commonpw.ReasonUsername+`","input":"[redacted]","ctx":{"error":{}}}]}`)
+	})
+	t.Run("OKStrongPassword", func(t *testing.T) {
+		e := envFor(t, e)
+		wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), ""))
+		e.Login(policyUsername, strongPassword)
+	})
+}
+
+func TestPasswordPolicyRegisterWithInvite(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner := e.Register("owner")
+	g := e.GraphQL(`mutation { createOrganization(name: "Peanuts") { organization { id } } }`, nil, owner.Access)
+	m, _ := g.Data["createOrganization"].(map[string]any)
+	org, _ := m["organization"].(map[string]any)
+	orgID, _ := org["id"].(string)
+	if orgID == "" {
+		t.Fatalf("createOrganization: %s", g.Raw)
+	}
+	g = e.GraphQL(`mutation($org: ID!, $email: String!) { createInvite(orgId: $org, email: $email, role: MEMBER) { id } }`,
+		obj{"org": orgID, "email": policyEmail}, owner.Access)
+	if len(g.Errors) > 0 {
+		t.Fatalf("createInvite: %s", g.Raw)
+	}
+	token := e.WaitMail(policyEmail, "invite", 1).Token()
+	body := func(pw string) obj {
+		b := policyRegistration(pw)
+		b["invite_token"] = token
+		return b
+	}
+	for _, c := range policyCases {
+		t.Run(c.name, func(t *testing.T) {
+			e := envFor(t, e)
+			wantPolicy422(t, e.Do(http.MethodPost, pRegister, body(c.password), ""), "password", c.reason)
+		})
+	}
+	t.Run("OKStrongPasswordJoins", func(t *testing.T) {
+		e := envFor(t, e)
+		b := wantOK(t, e.Do(http.MethodPost, pRegister, body(strongPassword), ""))
+		if v := member(t, member(t, b, "user"), "is_verified"); string(v) != "true" {
+			t.Errorf("is_verified = %s, want true (the invitation proved the address)", v)
+		}
+		if info := mustDo(t, e, http.MethodGet, pInviteInfo+"?token="+token, nil, ""); string(info) != `{"email":null,"valid":false}` {
+			t.Errorf("invite-info after use = %s, want the invitation consumed", info)
+		}
+	})
+}
+
+func TestPasswordPolicyReset(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), ""))
+	wantNull(t, e.Do(http.MethodPost, pForgot, obj{"email": policyEmail}, ""))
+	token := e.WaitMail(policyEmail, "reset_password", 1).Token()
+	for _, c := range policyCases {
+		t.Run(c.name, func(t *testing.T) {
+			e := envFor(t, e)
+			wantPolicy422(t, e.Do(http.MethodPost, pReset, obj{"token": token, "new_password": c.password}, ""), "new_password", c.reason)
+		})
+	}
+	t.Run("OKStrongPasswordWithTheSameToken", func(t *testing.T) {
+		e := envFor(t, e)
+		// A refused password does not consume the token.
+		wantNull(t, e.Do(http.MethodPost, pReset, obj{"token": token, "new_password": "Snoopy-Doghouse-7"}, ""))
+		e.Login(policyUsername, "Snoopy-Doghouse-7")
+	})
+}
+
+func TestPasswordPolicyChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	access := str(t, wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), "")), "access_token")
+	for _, c := range policyCases {
+		t.Run(c.name, func(t *testing.T) {
+			e := envFor(t, e)
+			r := e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": c.password}, access)
+			wantPolicy422(t, r, "new_password", c.reason)
+		})
+	}
+	t.Run("OKStrongPassword", func(t *testing.T) {
+		e := envFor(t, e)
+		wantNull(t, e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": "Snoopy-Doghouse-7"}, access))
+		e.Login(policyEmail, "Snoopy-Doghouse-7")
+	})
+}
