@@ -5,10 +5,12 @@ import (
 	"strings"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"authbff/ent"
 	"authbff/ent/membership"
+	"authbff/ent/predicate"
 	"authbff/ent/refreshtoken"
 	"authbff/ent/session"
 	"authbff/ent/user"
@@ -88,7 +90,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if org != nil {
 		// A token naming an organization the user has left (or was removed from) stops
 		// working at once.
-		q = q.Where(user.HasMembershipsWith(membership.OrgID(*org)))
+		q = q.Where(isMemberOf(*org))
 	}
 	u, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
@@ -98,6 +100,19 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 		return nil, Internal(err)
 	}
 	return &Principal{UserID: uid, SessionID: sid, OrgID: org, user: u}, nil
+}
+
+// isMemberOf is a correlated EXISTS on the (user_id, org_id) unique index: one index
+// probe however large the organization (ent's HasMembershipsWith would list the whole
+// organization's members).
+func isMemberOf(org uuid.UUID) predicate.User {
+	return func(s *entsql.Selector) {
+		m := entsql.Table(membership.Table)
+		s.Where(entsql.Exists(entsql.Select(m.C(membership.FieldID)).From(m).Where(entsql.And(
+			entsql.ColumnsEQ(m.C(membership.FieldUserID), s.C(user.FieldID)),
+			entsql.EQ(m.C(membership.FieldOrgID), org),
+		))))
+	}
 }
 
 // startSession creates a session with its first refresh token for u, ending the oldest
