@@ -86,6 +86,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { svc.RunMailer(mailCtx) })
+	wg.Go(func() { svc.RunJanitor(mailCtx) })
 
 	addr := ln.Addr().String()
 	scheme := "http://"
