@@ -78,41 +78,10 @@ func ogGQL(t testing.TB, e *apitest.Env, query string, vars map[string]any, toke
 	return ogFor(t, e).GraphQL(query, vars, token)
 }
 
-// ogOK fails unless r has data and no errors; it returns the data.
-func ogOK(t testing.TB, r *apitest.GQLResponse) map[string]any {
-	t.Helper()
-	if len(r.Errors) > 0 || r.Data == nil {
-		t.Fatalf("want data without errors, got %d %s", r.Status, r.Raw)
-	}
-	return r.Data
-}
-
-// ogErr fails unless r has exactly one error with code, extensions.details present and
-// no data for its root fields; it returns the error.
-func ogErr(t testing.TB, r *apitest.GQLResponse, code string) apitest.GQLError {
-	t.Helper()
-	if len(r.Errors) != 1 {
-		t.Fatalf("want one %s error, got %d %s", code, r.Status, r.Raw)
-	}
-	g := r.Errors[0]
-	if g.Code() != code {
-		t.Fatalf("extensions.code = %q, want %q: %s", g.Code(), code, r.Raw)
-	}
-	if _, ok := g.Extensions["details"]; !ok {
-		t.Errorf("no extensions.details: %s", r.Raw)
-	}
-	for k, v := range r.Data {
-		if v != nil {
-			t.Errorf("data.%s = %v alongside the error, want null", k, v)
-		}
-	}
-	return g
-}
-
 // ogForbidden fails unless r is one FORBIDDEN error naming perm.
 func ogForbidden(t testing.TB, r *apitest.GQLResponse, perm string) {
 	t.Helper()
-	g := ogErr(t, r, "FORBIDDEN")
+	g := oneError(t, r, "FORBIDDEN")
 	d, _ := g.Extensions["details"].(map[string]any)
 	if d["required_permission"] != perm {
 		t.Errorf("details.required_permission = %v, want %q: %s", d["required_permission"], perm, r.Raw)
@@ -122,7 +91,7 @@ func ogForbidden(t testing.TB, r *apitest.GQLResponse, perm string) {
 // ogValidation fails unless r is one VALIDATION_ERROR whose only entry has loc.
 func ogValidation(t testing.TB, r *apitest.GQLResponse, loc ...any) {
 	t.Helper()
-	g := ogErr(t, r, "VALIDATION_ERROR")
+	g := oneError(t, r, "VALIDATION_ERROR")
 	list, ok := g.Extensions["details"].([]any)
 	if !ok || len(list) != 1 {
 		t.Fatalf("extensions.details = %v, want one entry: %s", g.Extensions["details"], r.Raw)
@@ -181,7 +150,7 @@ func ogRelogin(t testing.TB, e *apitest.Env, a *apitest.Account) {
 // ogMemberships lists the caller's organizations.
 func ogMemberships(t testing.TB, e *apitest.Env, token string) []map[string]any {
 	t.Helper()
-	return ogList(t, ogOK(t, ogGQL(t, e, ogOrganizationsOp, nil, token))["organizations"])
+	return ogList(t, data(t, ogGQL(t, e, ogOrganizationsOp, nil, token))["organizations"])
 }
 
 // ogMembershipOf finds the membership of org in ms (nil if absent).
@@ -198,7 +167,7 @@ func ogMembershipOf(t testing.TB, ms []map[string]any, org string) map[string]an
 // ogCreateOrg creates an organization owned by token's user and returns its id.
 func ogCreateOrg(t testing.TB, e *apitest.Env, token, name string) string {
 	t.Helper()
-	m := ogMap(t, ogOK(t, ogGQL(t, e, ogCreateOrgOp, map[string]any{"name": name}, token))["createOrganization"])
+	m := ogMap(t, data(t, ogGQL(t, e, ogCreateOrgOp, map[string]any{"name": name}, token))["createOrganization"])
 	id, _ := ogMap(t, m["organization"])["id"].(string)
 	if _, err := uuid.Parse(id); err != nil {
 		t.Fatalf("organization id %q is not a UUID", id)
@@ -210,7 +179,7 @@ func ogCreateOrg(t testing.TB, e *apitest.Env, token, name string) string {
 func ogInvite(t testing.TB, e *apitest.Env, token, org, email, role string) map[string]any {
 	t.Helper()
 	r := ogGQL(t, e, ogCreateInviteOp, map[string]any{"orgId": org, "email": email, "role": role}, token)
-	return ogMap(t, ogOK(t, r)["createInvite"])
+	return ogMap(t, data(t, r)["createInvite"])
 }
 
 // ogInviteTok invites email and returns the invite and the token of the n-th invitation
@@ -228,7 +197,7 @@ func ogInviteTok(t testing.TB, e *apitest.Env, token, org, email, role string, n
 // ogInfo asks inviteInfo over GraphQL and returns the answer as canonical JSON.
 func ogInfo(t testing.TB, e *apitest.Env, tok string) string {
 	t.Helper()
-	return ogCanon(t, ogOK(t, ogGQL(t, e, ogInviteInfoOp, map[string]any{"token": tok}, ""))["inviteInfo"])
+	return ogCanon(t, data(t, ogGQL(t, e, ogInviteInfoOp, map[string]any{"token": tok}, ""))["inviteInfo"])
 }
 
 const ogInvalidInfo = `{"email":null,"valid":false}`
@@ -271,7 +240,7 @@ func ogNewTeam(t testing.TB, e *apitest.Env, prefix string) *ogTeam {
 		role string
 	}{{tm.admin, "ADMIN"}, {tm.member, "MEMBER"}} {
 		_, tok := ogInviteTok(t, e, tm.owner.Access, tm.org, j.a.Email, j.role, 1)
-		m := ogMap(t, ogOK(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, j.a.Access))["acceptInvite"])
+		m := ogMap(t, data(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, j.a.Access))["acceptInvite"])
 		if m["role"] != j.role {
 			t.Fatalf("%s joined as %v, want %s", j.a.Username, m["role"], j.role)
 		}
@@ -360,8 +329,8 @@ func TestOrgsOfNewUserIsOnlyPersonalWorkspace(t *testing.T) {
 func TestOrgsWithoutTokenIsAuthenticationFailed(t *testing.T) {
 	t.Parallel()
 	e := ogEnv(t)
-	ogErr(t, ogGQL(t, e, ogOrganizationsOp, nil, ""), "AUTHENTICATION_FAILED")
-	ogErr(t, ogGQL(t, e, ogCreateOrgOp, map[string]any{"name": "x"}, ""), "AUTHENTICATION_FAILED")
+	oneError(t, ogGQL(t, e, ogOrganizationsOp, nil, ""), "AUTHENTICATION_FAILED")
+	oneError(t, ogGQL(t, e, ogCreateOrgOp, map[string]any{"name": "x"}, ""), "AUTHENTICATION_FAILED")
 }
 
 func TestOrgsCreateOrganizationMakesCallerOwner(t *testing.T) {
@@ -369,7 +338,7 @@ func TestOrgsCreateOrganizationMakesCallerOwner(t *testing.T) {
 	e := ogEnv(t)
 	a := ogRegister(t, e, "founder")
 	r := ogGQL(t, e, ogCreateOrgOp, map[string]any{"name": "Acme Inc"}, a.Access)
-	m := ogMap(t, ogOK(t, r)["createOrganization"])
+	m := ogMap(t, data(t, r)["createOrganization"])
 	o := ogMap(t, m["organization"])
 	if m["role"] != "OWNER" || m["active"] != false || o["personal"] != false || o["name"] != "Acme Inc" {
 		t.Errorf("createOrganization = %s, want role OWNER, active false, personal false, name Acme Inc", r.Raw)
@@ -417,7 +386,7 @@ func TestOrgsActiveFollowsSwitchOrg(t *testing.T) {
 	e := ogEnv(t)
 	a := ogRegister(t, e, "switcher")
 	org := ogCreateOrg(t, e, a.Access, "Other")
-	sw := ogMap(t, ogOK(t, ogGQL(t, e, ogSwitchOp, map[string]any{"orgId": org}, a.Access))["switchOrg"])
+	sw := ogMap(t, data(t, ogGQL(t, e, ogSwitchOp, map[string]any{"orgId": org}, a.Access))["switchOrg"])
 	if sw["orgId"] != org {
 		t.Fatalf("switchOrg.orgId = %v, want %s", sw["orgId"], org)
 	}
@@ -460,7 +429,7 @@ func TestOrgsCreateInvitePermissions(t *testing.T) {
 			r := ogGQL(t, e, ogCreateInviteOp, map[string]any{"orgId": c.org, "email": addr, "role": c.role}, c.as.Access)
 			if !c.allow {
 				ogForbidden(t, r, c.perm)
-				list := ogList(t, ogOK(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": tm.org}, tm.owner.Access))["invites"])
+				list := ogList(t, data(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": tm.org}, tm.owner.Access))["invites"])
 				for _, inv := range list {
 					if inv["email"] == addr {
 						t.Errorf("a refused invitation is pending: %v", inv)
@@ -468,7 +437,7 @@ func TestOrgsCreateInvitePermissions(t *testing.T) {
 				}
 				return
 			}
-			inv := ogMap(t, ogOK(t, r)["createInvite"])
+			inv := ogMap(t, data(t, r)["createInvite"])
 			if inv["orgId"] != c.org || inv["email"] != addr || inv["role"] != c.role || inv["invitedBy"] != c.as.UserID {
 				t.Errorf("createInvite = %s, want orgId %s, email %s, role %s, invitedBy %s", r.Raw, c.org, addr, c.role, c.as.UserID)
 			}
@@ -483,7 +452,7 @@ func TestOrgsCreateInviteWithoutTokenIsAuthenticationFailed(t *testing.T) {
 	t.Parallel()
 	e := ogEnv(t)
 	r := ogGQL(t, e, ogCreateInviteOp, map[string]any{"orgId": uuid.NewString(), "email": "x@example.com", "role": "MEMBER"}, "")
-	ogErr(t, r, "AUTHENTICATION_FAILED")
+	oneError(t, r, "AUTHENTICATION_FAILED")
 }
 
 func TestOrgsCreateInviteRejectsBadEmail(t *testing.T) {
@@ -547,7 +516,7 @@ func TestOrgsCreateInviteAgainReplacesPendingInvite(t *testing.T) {
 	if got := ogInfo(t, e, tok2); got != `{"email":"AGAIN@example.com","valid":true}` {
 		t.Errorf("inviteInfo of the new token = %s, want valid", got)
 	}
-	list := ogList(t, ogOK(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": org}, a.Access))["invites"])
+	list := ogList(t, data(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": org}, a.Access))["invites"])
 	if len(list) != 1 || list[0]["id"] != second["id"] || list[0]["role"] != "ADMIN" {
 		t.Errorf("invites = %v, want only the second invite (ADMIN)", list)
 	}
@@ -567,7 +536,7 @@ func TestOrgsInvitesListsPendingNewestFirst(t *testing.T) {
 	for _, as := range []*apitest.Account{tm.owner, tm.admin} {
 		t.Run(as.Username+" sees pending invites newest first", func(t *testing.T) {
 			t.Parallel()
-			list := ogList(t, ogOK(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": tm.org}, as.Access))["invites"])
+			list := ogList(t, data(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": tm.org}, as.Access))["invites"])
 			if len(list) != 3 {
 				t.Fatalf("invites = %v, want the 3 pending ones (accepted ones hidden)", list)
 			}
@@ -614,13 +583,13 @@ func TestOrgsInvitesHidesAcceptedRevokedAndExpired(t *testing.T) {
 	ogRelogin(t, e, owner)
 	ogRelogin(t, e, joiner)
 	_, tok := ogInviteTok(t, e, owner.Access, org, joiner.Email, "MEMBER", 1)
-	ogOK(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, joiner.Access))
+	data(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, joiner.Access))
 	revoked := ogInvite(t, e, owner.Access, org, "revoked@example.com", "MEMBER")
-	ogOK(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": revoked["id"]}, owner.Access))
+	data(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": revoked["id"]}, owner.Access))
 	pending := ogInvite(t, e, owner.Access, org, "pending@example.com", "MEMBER")
 	e.Clock.Advance(24*time.Hour + time.Minute) // old@ is now 7 days + 1 minute old
 	ogRelogin(t, e, owner)
-	list := ogList(t, ogOK(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": org}, owner.Access))["invites"])
+	list := ogList(t, data(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": org}, owner.Access))["invites"])
 	if len(list) != 1 || list[0]["id"] != pending["id"] {
 		t.Errorf("invites = %v, want only pending@example.com", list)
 	}
@@ -639,7 +608,7 @@ func TestOrgsRevokeInvite(t *testing.T) {
 			addr := "rv-" + c.as.Username + "@example.com"
 			inv, tok := ogInviteTok(t, e, tm.owner.Access, tm.org, addr, "MEMBER", 1)
 			r := ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, c.as.Access)
-			if ogOK(t, r)["revokeInvite"] != true {
+			if data(t, r)["revokeInvite"] != true {
 				t.Fatalf("revokeInvite = %s, want true", r.Raw)
 			}
 			if got := ogInfo(t, e, tok); got != ogInvalidInfo {
@@ -647,9 +616,9 @@ func TestOrgsRevokeInvite(t *testing.T) {
 			}
 			reg := ogGQL(t, e, ogRegisterOp, map[string]any{"input": map[string]any{"email": addr,
 				"username": "rv" + c.as.Username + "new", "password": "a long enough secret", "inviteToken": tok}}, "")
-			ogErr(t, reg, "INVALID_TOKEN")
+			oneError(t, reg, "INVALID_TOKEN")
 			t.Run("twice is invalid token", func(t *testing.T) {
-				ogErr(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, c.as.Access), "INVALID_TOKEN")
+				oneError(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, c.as.Access), "INVALID_TOKEN")
 			})
 		})
 	}
@@ -675,8 +644,8 @@ func TestOrgsRevokeInvite(t *testing.T) {
 		t.Parallel()
 		joiner := ogRegister(t, e, "rvjoiner")
 		inv, tok := ogInviteTok(t, e, tm.owner.Access, tm.org, joiner.Email, "MEMBER", 1)
-		ogOK(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, joiner.Access))
-		ogErr(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, tm.owner.Access), "INVALID_TOKEN")
+		data(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, joiner.Access))
+		oneError(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, tm.owner.Access), "INVALID_TOKEN")
 	})
 }
 
@@ -702,7 +671,7 @@ func TestOrgsInviteInfoValidity(t *testing.T) {
 		t.Parallel()
 		u := ogRegister(t, e, "infoused")
 		_, tok := ogInviteTok(t, e, owner.Access, org, u.Email, "MEMBER", 1)
-		ogOK(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, u.Access))
+		data(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, u.Access))
 		if got := ogInfo(t, e, tok); got != ogInvalidInfo {
 			t.Errorf("inviteInfo = %s, want %s", got, ogInvalidInfo)
 		}
@@ -710,7 +679,7 @@ func TestOrgsInviteInfoValidity(t *testing.T) {
 	t.Run("revoked invite is invalid", func(t *testing.T) {
 		t.Parallel()
 		inv, tok := ogInviteTok(t, e, owner.Access, org, "revoked-info@example.com", "MEMBER", 1)
-		ogOK(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, owner.Access))
+		data(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, owner.Access))
 		if got := ogInfo(t, e, tok); got != ogInvalidInfo {
 			t.Errorf("inviteInfo = %s, want %s", got, ogInvalidInfo)
 		}
@@ -746,7 +715,7 @@ func TestOrgsRegisterWithInviteToken(t *testing.T) {
 		t.Parallel()
 		_, tok := ogInviteTok(t, e, owner.Access, org, "Newbie@example.com", "ADMIN", 1)
 		r := reg(t, "newbie@EXAMPLE.com", "newbie", tok)
-		p := ogMap(t, ogOK(t, r)["register"])
+		p := ogMap(t, data(t, r)["register"])
 		u := ogMap(t, p["user"])
 		if u["isVerified"] != true {
 			t.Errorf("user.isVerified = %v, want true (the invitation proved the address)", u["isVerified"])
@@ -765,12 +734,12 @@ func TestOrgsRegisterWithInviteToken(t *testing.T) {
 		if got := ogInfo(t, e, tok); got != ogInvalidInfo {
 			t.Errorf("inviteInfo after use = %s, want %s", got, ogInvalidInfo)
 		}
-		ogErr(t, reg(t, "newbie@example.com", "newbie2", tok), "INVALID_TOKEN")
+		oneError(t, reg(t, "newbie@example.com", "newbie2", tok), "INVALID_TOKEN")
 	})
 	t.Run("different address is invalid token and leaves the invite usable", func(t *testing.T) {
 		t.Parallel()
 		_, tok := ogInviteTok(t, e, owner.Access, org, "rightone@example.com", "MEMBER", 1)
-		ogErr(t, reg(t, "wrongone@example.com", "wrongone", tok), "INVALID_TOKEN")
+		oneError(t, reg(t, "wrongone@example.com", "wrongone", tok), "INVALID_TOKEN")
 		if got := ogInfo(t, e, tok); got != `{"email":"rightone@example.com","valid":true}` {
 			t.Errorf("inviteInfo after a mismatched use = %s, want still valid", got)
 		}
@@ -781,7 +750,7 @@ func TestOrgsRegisterWithInviteToken(t *testing.T) {
 	})
 	t.Run("unknown token is invalid token", func(t *testing.T) {
 		t.Parallel()
-		ogErr(t, reg(t, "ghost@example.com", "ghost", "no-such-invite"), "INVALID_TOKEN")
+		oneError(t, reg(t, "ghost@example.com", "ghost", "no-such-invite"), "INVALID_TOKEN")
 	})
 }
 
@@ -804,7 +773,7 @@ func TestOrgsRegisterWithInviteWhileRegistrationDisabled(t *testing.T) {
 	}
 	disabled := func(t *testing.T, r *apitest.GQLResponse) {
 		t.Helper()
-		if g := ogErr(t, r, "FORBIDDEN"); g.Message != "Registration is disabled" {
+		if g := oneError(t, r, "FORBIDDEN"); g.Message != "Registration is disabled" {
 			t.Errorf("message = %q, want Registration is disabled", g.Message)
 		}
 	}
@@ -820,14 +789,14 @@ func TestOrgsRegisterWithInviteWhileRegistrationDisabled(t *testing.T) {
 	t.Run("revoked invite is registration disabled", func(t *testing.T) {
 		t.Parallel()
 		inv, tok := ogInviteTok(t, e, owner.Access, org, "closedrevoked@example.com", "MEMBER", 1)
-		ogOK(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, owner.Access))
+		data(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, owner.Access))
 		disabled(t, reg(t, "closedrevoked@example.com", "closedrevoked", tok))
 	})
 	t.Run("valid matching invite admits", func(t *testing.T) {
 		t.Parallel()
 		_, tok := ogInviteTok(t, e, owner.Access, org, "closedok@example.com", "MEMBER", 1)
 		disabled(t, reg(t, "someoneelse@example.com", "someoneelse", tok))
-		p := ogMap(t, ogOK(t, reg(t, "closedok@example.com", "closedok", tok))["register"])
+		p := ogMap(t, data(t, reg(t, "closedok@example.com", "closedok", tok))["register"])
 		if u := ogMap(t, p["user"]); u["isVerified"] != true {
 			t.Errorf("isVerified = %v, want true", u["isVerified"])
 		}
@@ -852,7 +821,7 @@ func TestOrgsAcceptInvite(t *testing.T) {
 		t.Parallel()
 		u := ogRegister(t, e, "acjoin")
 		_, tok := ogInviteTok(t, e, owner.Access, org, "ACJOIN@example.com", "ADMIN", 1)
-		m := ogMap(t, ogOK(t, accept(t, tok, u.Access))["acceptInvite"])
+		m := ogMap(t, data(t, accept(t, tok, u.Access))["acceptInvite"])
 		if ogMap(t, m["organization"])["id"] != org || m["role"] != "ADMIN" || m["active"] != false {
 			t.Errorf("acceptInvite = %v, want Accept Org, ADMIN, not active", m)
 		}
@@ -860,14 +829,14 @@ func TestOrgsAcceptInvite(t *testing.T) {
 			t.Errorf("organizations has %v for Accept Org, want ADMIN", got)
 		}
 		t.Run("used again is invalid token", func(t *testing.T) {
-			ogErr(t, accept(t, tok, u.Access), "INVALID_TOKEN")
+			oneError(t, accept(t, tok, u.Access), "INVALID_TOKEN")
 		})
 	})
 	t.Run("another user is forbidden and the invite stays usable", func(t *testing.T) {
 		t.Parallel()
 		intruder := ogRegister(t, e, "acintruder")
 		_, tok := ogInviteTok(t, e, owner.Access, org, "acsomeone@example.com", "MEMBER", 1)
-		ogErr(t, accept(t, tok, intruder.Access), "FORBIDDEN")
+		oneError(t, accept(t, tok, intruder.Access), "FORBIDDEN")
 		if ogMembershipOf(t, ogMemberships(t, e, intruder.Access), org) != nil {
 			t.Error("the intruder became a member")
 		}
@@ -879,8 +848,8 @@ func TestOrgsAcceptInvite(t *testing.T) {
 		t.Parallel()
 		u := ogRegister(t, e, "acrevoked")
 		inv, tok := ogInviteTok(t, e, owner.Access, org, u.Email, "MEMBER", 1)
-		ogOK(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, owner.Access))
-		ogErr(t, accept(t, tok, u.Access), "INVALID_TOKEN")
+		data(t, ogGQL(t, e, ogRevokeInviteOp, map[string]any{"id": inv["id"]}, owner.Access))
+		oneError(t, accept(t, tok, u.Access), "INVALID_TOKEN")
 		if ogMembershipOf(t, ogMemberships(t, e, u.Access), org) != nil {
 			t.Error("joined through a revoked invite")
 		}
@@ -888,19 +857,19 @@ func TestOrgsAcceptInvite(t *testing.T) {
 	t.Run("unknown token is invalid token", func(t *testing.T) {
 		t.Parallel()
 		u := ogRegister(t, e, "acunknown")
-		ogErr(t, accept(t, "no-such-invite", u.Access), "INVALID_TOKEN")
+		oneError(t, accept(t, "no-such-invite", u.Access), "INVALID_TOKEN")
 	})
 	t.Run("without a bearer is authentication failed", func(t *testing.T) {
 		t.Parallel()
-		ogErr(t, accept(t, "whatever", ""), "AUTHENTICATION_FAILED")
+		oneError(t, accept(t, "whatever", ""), "AUTHENTICATION_FAILED")
 	})
 	t.Run("existing member keeps their role", func(t *testing.T) {
 		t.Parallel()
 		u := ogRegister(t, e, "ackeeper")
 		_, tok := ogInviteTok(t, e, owner.Access, org, u.Email, "ADMIN", 1)
-		ogOK(t, accept(t, tok, u.Access))
+		data(t, accept(t, tok, u.Access))
 		_, tok2 := ogInviteTok(t, e, owner.Access, org, u.Email, "MEMBER", 2)
-		m := ogMap(t, ogOK(t, accept(t, tok2, u.Access))["acceptInvite"])
+		m := ogMap(t, data(t, accept(t, tok2, u.Access))["acceptInvite"])
 		if m["role"] != "ADMIN" {
 			t.Errorf("acceptInvite by an admin invited as member = role %v, want ADMIN kept", m["role"])
 		}
@@ -916,7 +885,7 @@ func TestOrgsAcceptInvite(t *testing.T) {
 		o2 := ogRegister(t, e, "acowner2")
 		org2 := ogCreateOrg(t, e, o2.Access, "Own Org")
 		_, tok := ogInviteTok(t, e, o2.Access, org2, o2.Email, "MEMBER", 1)
-		m := ogMap(t, ogOK(t, accept(t, tok, o2.Access))["acceptInvite"])
+		m := ogMap(t, data(t, accept(t, tok, o2.Access))["acceptInvite"])
 		if m["role"] != "OWNER" {
 			t.Errorf("role = %v, want OWNER kept", m["role"])
 		}
@@ -932,7 +901,7 @@ func TestOrgsAcceptInviteExpiredIsInvalidToken(t *testing.T) {
 	_, tok := ogInviteTok(t, e, owner.Access, org, u.Email, "MEMBER", 1)
 	e.Clock.Advance(7*24*time.Hour + time.Minute)
 	ogRelogin(t, e, u)
-	ogErr(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, u.Access), "INVALID_TOKEN")
+	oneError(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, u.Access), "INVALID_TOKEN")
 	if n := ogMembershipRows(t, e, u.UserID, org); n != 0 {
 		t.Errorf("membership rows = %d, want 0", n)
 	}
@@ -940,7 +909,7 @@ func TestOrgsAcceptInviteExpiredIsInvalidToken(t *testing.T) {
 	e.Clock.Advance(7*24*time.Hour + time.Minute)
 	r := ogGQL(t, e, ogRegisterOp, map[string]any{"input": map[string]any{"email": "exnewcomer@example.com",
 		"username": "exnewcomer", "password": "a long enough secret", "inviteToken": tok2}}, "")
-	ogErr(t, r, "INVALID_TOKEN")
+	oneError(t, r, "INVALID_TOKEN")
 }
 
 // ogInviteTokAfterRelogin signs owner in again (the clock moved) and invites email once.
@@ -973,7 +942,7 @@ func TestOrgsCreateInviteConcurrentlyLeavesOnePending(t *testing.T) {
 			t.Errorf("createInvite %d: code %q, err %v; want success", i, codes[i], errs[i])
 		}
 	}
-	list := ogList(t, ogOK(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": org}, owner.Access))["invites"])
+	list := ogList(t, data(t, ogGQL(t, e, ogInvitesOp, map[string]any{"orgId": org}, owner.Access))["invites"])
 	if len(list) != 1 {
 		t.Errorf("pending invites = %d, want 1 (each invite replaces the previous one)", len(list))
 	}
@@ -1035,9 +1004,9 @@ func TestOrgsSwitchOrgIntoInvitedOrganizationSurvivesRefresh(t *testing.T) {
 	u := ogRegister(t, e, "swjoiner")
 	org := ogCreateOrg(t, e, owner.Access, "Switch Org")
 	_, tok := ogInviteTok(t, e, owner.Access, org, u.Email, "MEMBER", 1)
-	ogOK(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, u.Access))
+	data(t, ogGQL(t, e, ogAcceptInviteOp, map[string]any{"token": tok}, u.Access))
 	r := ogGQL(t, e, ogSwitchOp, map[string]any{"orgId": org}, u.Access)
-	sw := ogMap(t, ogOK(t, r)["switchOrg"])
+	sw := ogMap(t, data(t, r)["switchOrg"])
 	if sw["orgId"] != org || sw["tokenType"] != "bearer" || sw["expiresIn"] != json.Number("900") {
 		t.Errorf("switchOrg = %s, want orgId %s, bearer, 900", r.Raw, org)
 	}
@@ -1045,7 +1014,7 @@ func TestOrgsSwitchOrgIntoInvitedOrganizationSurvivesRefresh(t *testing.T) {
 	if c := ogClaims(t, access); c["org"] != org || c["sub"] != u.UserID {
 		t.Errorf("claims = %v, want org %s and sub %s", c, org, u.UserID)
 	}
-	rr := ogMap(t, ogOK(t, ogGQL(t, e, ogRefreshOp, map[string]any{"rt": u.Refresh}, ""))["refreshToken"])
+	rr := ogMap(t, data(t, ogGQL(t, e, ogRefreshOp, map[string]any{"rt": u.Refresh}, ""))["refreshToken"])
 	if got := ogClaims(t, rr["accessToken"].(string))["org"]; got != org {
 		t.Errorf("org claim after refresh = %v, want %s", got, org)
 	}
