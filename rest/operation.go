@@ -54,7 +54,11 @@ func loadOperation(schema *ast.Schema, file string) (*operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := withFragments(string(src), string(frags))
+	return parseOperation(schema, file, withFragments(string(src), string(frags)))
+}
+
+// parseOperation validates an operation's text and reads its shape.
+func parseOperation(schema *ast.Schema, file, text string) (*operation, error) {
 	doc, errs := gqlparser.LoadQueryWithRules(schema, text, nil)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("operation %s: %v", file, errs)
