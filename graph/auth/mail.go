@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
@@ -42,6 +43,19 @@ type Message struct {
 // retries later with backoff.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// PermanentFailure is implemented by Sender errors that no retry will cure (an SMTP 5xx
+// such as an unknown mailbox): the outbox gives such a message up after
+// MailPermanentRetries attempts instead of retrying it for a day.
+type PermanentFailure interface{ Permanent() bool }
+
+// MailPermanentRetries is how many permanent refusals mark a message failed.
+const MailPermanentRetries = 3
+
+func isPermanent(err error) bool {
+	var p PermanentFailure
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // LogSender writes each message, link included, to the log. It is for development only
@@ -217,7 +231,8 @@ func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) bool 
 		return true
 	}
 	upd := s.db.Mail.UpdateOneID(m.ID).SetAttempts(attempts).SetLastError(truncate(err.Error(), 500))
-	if attempts >= s.cfg.MailRetries && now.Sub(m.CreatedAt) >= s.cfg.MailMaxAge {
+	if (attempts >= s.cfg.MailRetries && now.Sub(m.CreatedAt) >= s.cfg.MailMaxAge) ||
+		(isPermanent(err) && attempts >= MailPermanentRetries) {
 		upd.SetStatus(mail.StatusFailed).SetTextBody("").SetHTMLBody("")
 		s.cfg.Log.Error("outbox: giving up on mail", "id", m.ID, "kind", m.Kind, "attempts", attempts, "err", err)
 	} else {

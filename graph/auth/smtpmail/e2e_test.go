@@ -247,6 +247,29 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 func TestOutboxOverSMTP(t *testing.T) {
 	t.Parallel()
 
+	t.Run("OK_PermanentRefusalMarkedFailedAfterThreeAttempts", func(t *testing.T) {
+		t.Parallel()
+		srv := startServer(t)
+		srv.Fail(refuse5xx, 1000)
+		e := newService(t, srv.Addr)
+		a := e.Register("hank")
+		var row *ent.Mail
+		waitUntil(t, 30*time.Second, func() bool {
+			makeRetriesDue(t, e)
+			row = e.DB.Mail.Query().Where(mail.ToEqualFold(a.Email)).OnlyX(context.Background())
+			return row.Status == mail.StatusFailed
+		}, func() string { return "attempts: " + describe(srv.Attempts()) })
+		if row.Attempts != auth.MailPermanentRetries {
+			t.Errorf("attempts = %d, want %d", row.Attempts, auth.MailPermanentRetries)
+		}
+		if row.TextBody != "" || row.HTMLBody != "" {
+			t.Error("a failed message keeps its body (and the token in it)")
+		}
+		if !strings.Contains(row.LastError, "554") {
+			t.Errorf("last_error = %q, want the server's refusal", row.LastError)
+		}
+	})
+
 	t.Run("OK_RefusedThreeTimesThenEveryMessageDeliveredOnce", func(t *testing.T) {
 		t.Parallel()
 		srv := startServer(t)

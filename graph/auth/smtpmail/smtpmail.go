@@ -248,14 +248,34 @@ func MessageID(m auth.Message) string {
 }
 
 // wrap names the server and removes the password from err's text, should a server or
-// a library ever echo it.
+// a library ever echo it. A permanent refusal (5xx) is marked so (auth.PermanentFailure).
 func (s *Sender) wrap(err error) error {
+	var se *gomail.SendError
+	// Only the message itself can be refused for good (5xx to RCPT TO or DATA); a 5xx
+	// to AUTH or MAIL FROM is a configuration problem the operator fixes, after which
+	// the mail must still go out.
+	permanent := errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 &&
+		(se.Reason == gomail.ErrSMTPRcptTo || se.Reason == gomail.ErrSMTPData || se.Reason == gomail.ErrSMTPDataClose)
 	text := fmt.Sprintf("smtp %s: %v", s.Addr(), err)
+	var out error
 	if red := s.redact(text); red != text {
-		return errors.New(red) // not wrapped: the cause's text holds the secret
+		out = errors.New(red) // not wrapped: the cause's text holds the secret
+	} else {
+		out = fmt.Errorf("smtp %s: %w", s.Addr(), err)
 	}
-	return fmt.Errorf("smtp %s: %w", s.Addr(), err)
+	if permanent {
+		return permanentError{out}
+	}
+	return out
 }
+
+// permanentError is a refusal that no retry will cure.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error   { return e.error }
+func (e permanentError) Permanent() bool { return true }
+
+var _ auth.PermanentFailure = permanentError{}
 
 func (s *Sender) redact(text string) string {
 	if s.pass == "" {

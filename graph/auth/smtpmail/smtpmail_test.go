@@ -212,6 +212,11 @@ func TestSendFails(t *testing.T) {
 			}
 			t.Log(err)
 			assertNoPassword(t, err)
+			var perm auth.PermanentFailure
+			isPerm := errors.As(err, &perm) && perm.Permanent()
+			if want := tc.fault == refuse5xx; isPerm != want {
+				t.Errorf("permanent = %v, want %v (only a 5xx refusal is permanent)", isPerm, want)
+			}
 			if !strings.Contains(err.Error(), tc.wantInErr) {
 				t.Errorf("error %q does not mention %q", err, tc.wantInErr)
 			}
