@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"authbff/ent"
+	"authbff/ent/refreshtoken"
 	"authbff/ent/session"
 )
 
@@ -27,8 +28,13 @@ func (s *Service) Sessions(ctx context.Context, p *Principal) ([]SessionInfo, er
 	if p == nil {
 		return nil, errAuthRequired()
 	}
+	now := s.now()
 	rows, err := s.db.Session.Query().Where(session.UserID(p.UserID), session.RevokedAtIsNil(),
-		session.ExpiresAtGT(s.now())).Order(ent.Desc(session.FieldCreatedAt), ent.Desc(session.FieldID)).All(ctx)
+		session.ExpiresAtGT(now),
+		// a session whose refresh token idled out can never be used again
+		session.Or(session.ID(p.SessionID),
+			session.HasRefreshTokensWith(refreshtoken.RotatedAtIsNil(), refreshtoken.ExpiresAtGT(now)))).
+		Order(ent.Desc(session.FieldCreatedAt), ent.Desc(session.FieldID)).All(ctx)
 	if err != nil {
 		return nil, Internal(err)
 	}
