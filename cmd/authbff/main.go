@@ -29,6 +29,10 @@ Usage:
   authbff serve         run the HTTP server (configured by AUTH_* environment variables)
   authbff keys list     list the access-token signing keys (never their secrets)
   authbff keys rotate   make a new key sign; older keys keep verifying until their tokens expire
+  authbff users deactivate|activate <username-or-email>
+                        end an account's sessions and refuse its logins, or allow them again
+  authbff users set-password <username-or-email>
+                        set a password read from stdin (same policy; ends every session)
   authbff help          show this help
 
 See README.md for the configuration variables.
@@ -50,6 +54,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "keys":
 		if err := keys(ctx, args[1:], getenv, stdout); err != nil {
+			fmt.Fprintf(stderr, "authbff: %v\n", err)
+			return 1
+		}
+		return 0
+	case "users":
+		if err := users(ctx, args[1:], getenv, os.Stdin, stdout); err != nil {
 			fmt.Fprintf(stderr, "authbff: %v\n", err)
 			return 1
 		}

@@ -1,0 +1,76 @@
+package auth
+
+import (
+	"context"
+
+	"authbff/ent"
+	"authbff/ent/session"
+	"authbff/ent/user"
+)
+
+// Administration for operators (`authbff users …`): there is no API for these on purpose.
+
+// findAccount looks an account up by username or e-mail, ignoring case.
+func findAccount(ctx context.Context, users *ent.UserClient, identifier string) (*ent.User, error) {
+	key := foldKey(identifier)
+	u, err := users.Query().Where(user.Or(user.UsernameKey(key), user.EmailKey(key))).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, newError(CodeNotFound, "No account with that username or e-mail")
+	}
+	return u, err
+}
+
+// SetActive activates or deactivates an account. Deactivation acts at once: every
+// session ends, access tokens stop working, login answers 403 after a correct password.
+// Errors: NOT_FOUND.
+func (s *Service) SetActive(ctx context.Context, identifier string, active bool) error {
+	now := s.now()
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		u, err := findAccount(ctx, tx.User, identifier)
+		if err != nil {
+			return err
+		}
+		if err := tx.User.UpdateOne(u).SetIsActive(active).SetUpdatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		if active {
+			return nil
+		}
+		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
+			SetRevokedAt(now).SetRevokeReason("deactivated").Exec(ctx)
+	})
+}
+
+// SetPassword sets an account's password as an operator would for a locked-out user:
+// the same policy as every other path, every session ends, the failed-login count (and
+// so a lockout) is cleared. Errors: NOT_FOUND, VALIDATION_ERROR, SERVICE_UNAVAILABLE.
+func (s *Service) SetPassword(ctx context.Context, identifier, password string) error {
+	if _, err := validate("resetPassword", Values{"new_password": password}); err != nil {
+		return err
+	}
+	u, err := findAccount(ctx, s.db.User, identifier)
+	if err != nil {
+		return Internal(err)
+	}
+	if ve := checkPasswordIdentity("new_password", password, u.Username, u.Email); ve != nil {
+		return ve
+	}
+	hash, err := s.hash.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		if err := tx.User.UpdateOne(u).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
+			SetRevokedAt(now).SetRevokeReason("password_set_by_operator").Exec(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	s.resetLimit(ctx, LimitLoginAccount, u.ID.String())
+	s.audit(ctx, EventPasswordReset, &u.ID, map[string]any{"by": "operator"})
+	return nil
+}
