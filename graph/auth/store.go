@@ -37,7 +37,7 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 			dsn = "file:authbff-" + rand.Text() + "?mode=memory&cache=shared&" + opts
 		} else {
 			if path == "" {
-				return nil, fmt.Errorf("AUTH_DATABASE_URL %q: no path after sqlite:", url)
+				return nil, fmt.Errorf("AUTH_DATABASE_URL %q: no path after sqlite", url)
 			}
 			if dir := filepath.Dir(path); dir != "." {
 				if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,8 +43,9 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 // order a client chose survives storage and comes back unchanged.
 type JSONObject json.RawMessage
 
-// ErrNotObject is returned when a JSONObject is given anything but an object.
-var ErrNotObject = errors.New("Input should be a valid dictionary")
+// ErrNotObject is returned when a JSONObject is given anything but an object (the
+// presenter turns it into a dict_type entry).
+var ErrNotObject = errors.New("not a JSON object")
 
 // MarshalGQL writes the stored object as is.
 func (o JSONObject) MarshalGQL(w io.Writer) {
@@ -101,5 +101,3 @@ func (o JSONObject) String() string {
 	}
 	return string(o)
 }
-
-var _ = strconv.Itoa

@@ -43,11 +43,10 @@ type Env struct {
 type Option func(*settings)
 
 type settings struct {
-	cfg        auth.Config
-	rest       rest.Options
-	dbURL      string
-	noMailer   bool
-	playground bool
+	cfg      auth.Config
+	rest     rest.Options
+	dbURL    string
+	noMailer bool
 }
 
 // WithConfig changes the service configuration.
