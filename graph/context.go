@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 
-	"github.com/google/uuid"
-
 	"authbff/graph/auth"
 )
 
@@ -26,16 +24,6 @@ func WithBearer(ctx context.Context, token string) context.Context {
 	return context.WithValue(ctx, bearerKey{}, &bearer{token: token})
 }
 
-// signedOut makes the rest of the request unauthenticated, after an operation ended its
-// own session (logout, or revoking the current session), so that later fields of the
-// same operation cannot act on the dead session.
-func signedOut(ctx context.Context) {
-	if b, _ := ctx.Value(bearerKey{}).(*bearer); b != nil {
-		b.once.Do(func() {})
-		b.p, b.err = nil, auth.ErrAuthRequired()
-	}
-}
-
 // Principal authenticates the request's bearer token once per request.
 // Errors: AUTHENTICATION_FAILED.
 func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
@@ -44,11 +32,8 @@ func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
 		return r.Auth.Authenticate(ctx, "")
 	}
 	b.once.Do(func() { b.p, b.err = r.Auth.Authenticate(ctx, b.token) })
+	if b.p != nil && b.p.Ended() {
+		return nil, auth.ErrAuthRequired()
+	}
 	return b.p, b.err
-}
-
-// isCurrentSession reports whether id names the caller's own session.
-func isCurrentSession(p *auth.Principal, id string) bool {
-	sid, err := uuid.Parse(id)
-	return err == nil && sid == p.SessionID
 }

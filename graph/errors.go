@@ -42,8 +42,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			input = argValue(ctx, gerr.Path)
 		}
 		gerr.Message = auth.MsgValidation
+		fe := auth.DictType(snake(field), input)
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
-			Type: "dict_type", Loc: argLoc(ctx, snake(field)), Msg: "Input should be a valid dictionary", Input: input}}}
+			Type: fe.Type, Loc: argLoc(ctx, fe.Field), Msg: fe.Msg, Input: fe.Input}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case isGraphQLError(err):
 		if gerr.Extensions == nil {
@@ -86,10 +87,12 @@ func isGraphQLError(err error) bool {
 func variableEntry(msg, named string) (typ, pmsg string) {
 	switch {
 	case msg == "must be defined":
-		return "missing", "Field required"
+		fe := auth.Missing("", nil)
+		return fe.Type, fe.Msg
 	case strings.HasPrefix(msg, "cannot use ") && (strings.HasSuffix(msg, " as String") || strings.HasSuffix(msg, " as ID")),
 		msg == "cannot be null" && (named == "String" || named == "ID"):
-		return "string_type", "Input should be a valid string"
+		fe := auth.StringType("", nil)
+		return fe.Type, fe.Msg
 	}
 	return "graphql_input", msg
 }
@@ -177,14 +180,7 @@ func (r *Resolver) details(ctx context.Context, ae *auth.Error) any {
 		}
 		return out
 	}
-	d := map[string]any{}
-	for k, v := range ae.Details {
-		d[k] = v
-	}
-	if ae.RetryAfter > 0 {
-		d["retry_after"] = ae.RetryAfter
-	}
-	return d
+	return ae.DetailsMap()
 }
 
 // argLoc is the argument path of an input field: ["input", "newPassword"] when the

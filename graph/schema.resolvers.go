@@ -36,11 +36,7 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := r.Auth.Logout(ctx, p); err != nil {
-		return false, err
-	}
-	signedOut(ctx)
-	return true, nil
+	return true, r.Auth.Logout(ctx, p)
 }
 
 // RefreshToken is the resolver for the refreshToken field.
@@ -187,13 +183,7 @@ func (r *mutationResolver) RevokeSession(ctx context.Context, id string) (bool, 
 	if err != nil {
 		return false, err
 	}
-	if err := r.Auth.RevokeSession(ctx, p, id); err != nil {
-		return false, err
-	}
-	if isCurrentSession(p, id) {
-		signedOut(ctx)
-	}
-	return true, nil
+	return true, r.Auth.RevokeSession(ctx, p, id)
 }
 
 // RevokeOtherSessions is the resolver for the revokeOtherSessions field.

@@ -23,9 +23,6 @@ type entry struct {
 }
 
 const (
-	msgMissing      = "Field required"
-	msgStringType   = "Input should be a valid string"
-	msgDictType     = "Input should be a valid dictionary"
 	msgModelAttrs   = "Input should be a valid dictionary or object to extract fields from"
 	msgJSONInvalid  = "JSON decode error"
 	msgFiniteNumber = "Input should be a finite number"
@@ -39,7 +36,7 @@ var errBadUTF8 = &auth.Error{Code: auth.CodeBadRequest, Message: "There was an e
 func bodyVariables(op *operation, contentType string, raw []byte) (map[string]any, []entry, error) {
 	bodyLoc := []any{"body"}
 	if len(raw) == 0 {
-		return nil, []entry{{typ: "missing", loc: bodyLoc, msg: msgMissing, input: nil}}, nil
+		return nil, []entry{at(bodyLoc, auth.Missing("", nil))}, nil
 	}
 	if !utf8.Valid(raw) {
 		return nil, nil, errBadUTF8
@@ -61,7 +58,7 @@ func bodyVariables(op *operation, contentType string, raw []byte) (map[string]an
 		return nil, nil, errBadUTF8 // invalid UTF-8, too deep, an integer too long to convert
 	}
 	if doc == nil {
-		return nil, []entry{{typ: "missing", loc: bodyLoc, msg: msgMissing, input: nil}}, nil
+		return nil, []entry{at(bodyLoc, auth.Missing("", nil))}, nil
 	}
 	obj, ok := doc.(*pyjson.Object)
 	if !ok {
@@ -83,17 +80,17 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 		switch {
 		case !present:
 			if v.required {
-				structural[v.name] = entry{typ: "missing", loc: loc, msg: msgMissing, input: redact(obj)}
+				structural[v.name] = at(loc, auth.Missing(v.name, redact(obj)))
 			}
 		case val == nil && v.required:
-			structural[v.name] = entry{typ: "string_type", loc: loc, msg: msgStringType, input: nil}
+			structural[v.name] = at(loc, auth.StringType(v.name, nil))
 		case val == nil:
 			vars[v.name] = nil
 			nulls = append(nulls, v.name)
 		case v.kind == kindObject:
 			o, ok := val.(*pyjson.Object)
 			if !ok {
-				structural[v.name] = entry{typ: "dict_type", loc: loc, msg: msgDictType, input: redactField(v.name, val)}
+				structural[v.name] = at(loc, auth.DictType(v.name, redactField(v.name, val)))
 				continue
 			}
 			if path, bad := nonFinite(o); bad {
@@ -105,7 +102,7 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 		default:
 			s, ok := val.(string)
 			if !ok {
-				structural[v.name] = entry{typ: "string_type", loc: loc, msg: msgStringType, input: redactField(v.name, val)}
+				structural[v.name] = at(loc, auth.StringType(v.name, redactField(v.name, val)))
 				continue
 			}
 			vars[v.name] = s
@@ -165,7 +162,7 @@ func queryVariables(op *operation, q url.Values) (map[string]any, []entry) {
 		vals, ok := q[v.name]
 		if !ok || len(vals) == 0 {
 			if v.required {
-				out = append(out, entry{typ: "missing", loc: []any{"query", v.name}, msg: msgMissing, input: nil})
+				out = append(out, at([]any{"query", v.name}, auth.Missing(v.name, nil)))
 			}
 			continue
 		}
@@ -176,7 +173,12 @@ func queryVariables(op *operation, q url.Values) (map[string]any, []entry) {
 
 // fieldEntry renders a shared-validation failure with the REST location prefix.
 func fieldEntry(prefix string, fe auth.FieldError) entry {
-	return entry{typ: fe.Type, loc: []any{prefix, fe.Field}, msg: fe.Msg, input: fe.Input, ctx: fe.Ctx}
+	return at([]any{prefix, fe.Field}, fe)
+}
+
+// at renders a validation failure at a REST location.
+func at(loc []any, fe auth.FieldError) entry {
+	return entry{typ: fe.Type, loc: loc, msg: fe.Msg, input: fe.Input, ctx: fe.Ctx}
 }
 
 // isJSONContentType is FastAPI's test: application/json or application/*+json.

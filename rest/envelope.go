@@ -68,15 +68,9 @@ func writeError(w http.ResponseWriter, e *auth.Error, prefix string, now time.Ti
 	writeJSON(w, status, b)
 }
 
-// appendDetails writes the details object, keys sorted; retry_after joins it for 429 and 503.
+// appendDetails writes the details object with its keys sorted.
 func appendDetails(b []byte, e *auth.Error) []byte {
-	d := make(map[string]any, len(e.Details)+1)
-	for k, v := range e.Details {
-		d[k] = v
-	}
-	if e.Code == auth.CodeRateLimited || (e.Code == auth.CodeServiceUnavailable && e.RetryAfter > 0) {
-		d["retry_after"] = max(e.RetryAfter, 1)
-	}
+	d := e.DetailsMap()
 	keys := make([]string, 0, len(d))
 	for k := range d {
 		keys = append(keys, k)

@@ -74,6 +74,19 @@ func (e *Error) Error() string {
 	return string(e.Code) + ": " + e.Message
 }
 
+// DetailsMap is the details object both transports render: Details, plus retry_after
+// (whole seconds, at least 1) for a rate limit or an overload that says when to retry.
+func (e *Error) DetailsMap() map[string]any {
+	d := make(map[string]any, len(e.Details)+1)
+	for k, v := range e.Details {
+		d[k] = v
+	}
+	if e.Code == CodeRateLimited || e.RetryAfter > 0 {
+		d["retry_after"] = max(e.RetryAfter, 1)
+	}
+	return d
+}
+
 // Unwrap exposes the internal cause to errors.Is/As (for logging).
 func (e *Error) Unwrap() error { return e.cause }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -42,7 +43,12 @@ type Principal struct {
 	SessionID uuid.UUID
 	OrgID     *uuid.UUID
 	user      *ent.User
+	ended     atomic.Bool // the caller ended this very session (logout, revoking it)
 }
+
+// Ended reports whether an operation of this request ended the principal's own session:
+// whatever else the request asks must then be refused, as a new request would be.
+func (p *Principal) Ended() bool { return p.ended.Load() }
 
 // Tokens is a fresh access/refresh pair.
 type Tokens struct {
@@ -175,6 +181,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 	if err != nil {
 		return Internal(err)
 	}
+	p.ended.Store(true)
 	s.auditP(ctx, EventLoggedOut, p, nil)
 	return nil
 }

@@ -65,6 +65,9 @@ func (s *Service) RevokeSession(ctx context.Context, p *Principal, id string) er
 	if n != 1 {
 		return newError(CodeNotFound, "Session not found")
 	}
+	if sid == p.SessionID {
+		p.ended.Store(true)
+	}
 	s.auditP(ctx, EventSessionRevoked, p, map[string]any{"session_id": sid.String()})
 	return nil
 }

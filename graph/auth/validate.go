@@ -30,6 +30,24 @@ type FieldError struct {
 	Ctx map[string]any
 }
 
+// The entries a transport writes for input its own decoding refuses (an absent field, a
+// wrong JSON or GraphQL type), named and worded once, as pydantic does.
+
+// Missing is pydantic's entry for an absent required field (or body).
+func Missing(field string, input any) FieldError {
+	return FieldError{Type: "missing", Field: field, Msg: "Field required", Input: input}
+}
+
+// StringType is pydantic's entry for a non-string given to a string field.
+func StringType(field string, input any) FieldError {
+	return FieldError{Type: "string_type", Field: field, Msg: "Input should be a valid string", Input: input}
+}
+
+// DictType is pydantic's entry for a non-object given to an object field.
+func DictType(field string, input any) FieldError {
+	return FieldError{Type: "dict_type", Field: field, Msg: "Input should be a valid dictionary", Input: input}
+}
+
 // Redacted stands in for a password wherever an error would echo one.
 const Redacted = "[redacted]"
 
@@ -137,7 +155,7 @@ func Validate(form string, values Values, nulls ...string) (Values, []FieldError
 		v, present := values[s.name]
 		if !present {
 			if s.notNull && slices.Contains(nulls, s.name) {
-				errs = append(errs, FieldError{Type: "string_type", Field: s.name, Msg: "Input should be a valid string"})
+				errs = append(errs, StringType(s.name, nil))
 			}
 			continue
 		}
