@@ -43,24 +43,6 @@ func parseGQL(t testing.TB, r *apitest.Response) *apitest.GQLResponse {
 	return out
 }
 
-// claims decodes a JWT's payload without verifying it.
-func claims(t testing.TB, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("access token %q is not a compact JWS", jwt)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
-	return m
-}
-
 // checkTokens checks the token fields every token answer shares.
 func checkTokens(t testing.TB, p map[string]any, withRefresh bool) {
 	t.Helper()
@@ -71,7 +53,7 @@ func checkTokens(t testing.TB, p map[string]any, withRefresh bool) {
 		t.Errorf("expiresIn = %v, want 900", p["expiresIn"])
 	}
 	at, _ := p["accessToken"].(string)
-	c := claims(t, at)
+	c := apitest.Claims(t, at)
 	iat, _ := c["iat"].(float64)
 	exp, _ := c["exp"].(float64)
 	if c["iss"] != "authbff" || exp-iat != 900 || c["sub"] == nil || c["sid"] == nil {
@@ -228,7 +210,7 @@ func TestRegister(t *testing.T) {
 			t.Errorf("defaultWorkspaceId = %v, want a UUID", u["defaultWorkspaceId"])
 		}
 		checkUser(t, e, u, freshUser(a))
-		c := claims(t, p["accessToken"].(string))
+		c := apitest.Claims(t, p["accessToken"].(string))
 		if c["sub"] != a.ID || c["org"] != a.WorkspaceID {
 			t.Errorf("claims sub=%v org=%v, want %s and the personal workspace %s", c["sub"], c["org"], a.ID, a.WorkspaceID)
 		}
@@ -470,7 +452,7 @@ func TestRefreshToken(t *testing.T) {
 		if p["refreshToken"] == a.Refresh {
 			t.Errorf("refresh did not rotate the refresh token")
 		}
-		old, fresh := claims(t, a.Access), claims(t, p["accessToken"].(string))
+		old, fresh := apitest.Claims(t, a.Access), apitest.Claims(t, p["accessToken"].(string))
 		if fresh["sid"] != old["sid"] || fresh["sub"] != a.ID || fresh["org"] != a.WorkspaceID {
 			t.Errorf("refreshed claims %v, want the same session, user and organization as %v", fresh, old)
 		}
@@ -700,8 +682,8 @@ func TestSwitchOrg(t *testing.T) {
 			if p["orgId"] != tc.org {
 				t.Errorf("orgId = %v, want %s", p["orgId"], tc.org)
 			}
-			c := claims(t, p["accessToken"].(string))
-			if c["org"] != tc.org || c["sid"] != claims(t, a.Access)["sid"] {
+			c := apitest.Claims(t, p["accessToken"].(string))
+			if c["org"] != tc.org || c["sid"] != apitest.Claims(t, a.Access)["sid"] {
 				t.Errorf("claims %v: want org %s in the same session", c, tc.org)
 			}
 			if obj(t, data(t, me(t, e, p["accessToken"].(string)))["me"])["id"] != a.ID {

@@ -7,7 +7,6 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -202,24 +201,6 @@ func ogInfo(t testing.TB, e *apitest.Env, tok string) string {
 
 const ogInvalidInfo = `{"email":null,"valid":false}`
 
-// ogClaims decodes an access token's payload (the signature is the service's business).
-func ogClaims(t testing.TB, tok string) map[string]any {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("access token %q is not a JWT", tok)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(raw, &c); err != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
-	return c
-}
-
 // ogTeam is an organization with one user per role plus an outsider.
 type ogTeam struct {
 	owner, admin, member, outsider *apitest.Account
@@ -321,7 +302,7 @@ func TestOrgsOfNewUserIsOnlyPersonalWorkspace(t *testing.T) {
 		t.Errorf("organization.name is empty")
 	}
 	ogTime(t, "createdAt", o["createdAt"])
-	if got := ogClaims(t, a.Access)["org"]; got != a.WorkspaceID {
+	if got := apitest.Claims(t, a.Access)["org"]; got != a.WorkspaceID {
 		t.Errorf("org claim = %v, want the personal workspace %s", got, a.WorkspaceID)
 	}
 }
@@ -721,7 +702,7 @@ func TestOrgsRegisterWithInviteToken(t *testing.T) {
 			t.Errorf("user.isVerified = %v, want true (the invitation proved the address)", u["isVerified"])
 		}
 		access := p["accessToken"].(string)
-		if got := ogClaims(t, access)["org"]; got != u["defaultWorkspaceId"] {
+		if got := apitest.Claims(t, access)["org"]; got != u["defaultWorkspaceId"] {
 			t.Errorf("org claim = %v, want the personal workspace %v", got, u["defaultWorkspaceId"])
 		}
 		ms := ogMemberships(t, e, access)
@@ -1011,11 +992,11 @@ func TestOrgsSwitchOrgIntoInvitedOrganizationSurvivesRefresh(t *testing.T) {
 		t.Errorf("switchOrg = %s, want orgId %s, bearer, 900", r.Raw, org)
 	}
 	access := sw["accessToken"].(string)
-	if c := ogClaims(t, access); c["org"] != org || c["sub"] != u.UserID {
+	if c := apitest.Claims(t, access); c["org"] != org || c["sub"] != u.UserID {
 		t.Errorf("claims = %v, want org %s and sub %s", c, org, u.UserID)
 	}
 	rr := ogMap(t, data(t, ogGQL(t, e, ogRefreshOp, map[string]any{"rt": u.Refresh}, ""))["refreshToken"])
-	if got := ogClaims(t, rr["accessToken"].(string))["org"]; got != org {
+	if got := apitest.Claims(t, rr["accessToken"].(string))["org"]; got != org {
 		t.Errorf("org claim after refresh = %v, want %s", got, org)
 	}
 	if m := ogMembershipOf(t, ogMemberships(t, e, rr["accessToken"].(string)), org); m == nil || m["active"] != true {

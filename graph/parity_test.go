@@ -75,7 +75,7 @@ func TestParityAccountsAndTokens(t *testing.T) {
 		m := r.Object(t)
 		g := sub(t, e).GraphQL(refreshOp, map[string]any{"refreshToken": m["refresh_token"]}, "")
 		p := obj(t, data(t, g)["refreshToken"])
-		if claims(t, p["accessToken"].(string))["sid"] != claims(t, viaGQL.Access)["sid"] {
+		if apitest.Claims(t, p["accessToken"].(string))["sid"] != apitest.Claims(t, viaGQL.Access)["sid"] {
 			t.Errorf("refresh across transports left the session")
 		}
 		if rr := sub(t, e).Do(http.MethodGet, "/v1/auth/me", nil, p["accessToken"].(string)); rr.Status != http.StatusOK {

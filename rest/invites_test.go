@@ -7,7 +7,6 @@ package rest_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -185,19 +184,7 @@ func ivKeys(t testing.TB, body []byte) []string {
 // ivOrgClaim decodes an access token's payload and returns its org claim.
 func ivOrgClaim(t testing.TB, tok string) any {
 	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("access token %q is not a JWT", tok)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(raw, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c["org"]
+	return apitest.Claims(t, tok)["org"]
 }
 
 // ivRole returns the caller's role in org over GraphQL ("" when not a member).

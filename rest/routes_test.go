@@ -1,11 +1,8 @@
 package rest_test
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +63,7 @@ func TestRegisterAnswer(t *testing.T) {
 		}
 	})
 	t.Run("WorkspaceIsTheSessionOrg", func(t *testing.T) {
-		claims := jwtClaims(t, str(t, body, "access_token"))
+		claims := apitest.Claims(t, str(t, body, "access_token"))
 		if claims["org"] != unquote(t, m["default_workspace_id"]) {
 			t.Errorf("org claim = %v, default_workspace_id %s", claims["org"], m["default_workspace_id"])
 		}
@@ -216,7 +213,7 @@ func TestSwitchOrgAnswer(t *testing.T) {
 				t.Errorf("org_id = %s, want %s", got, c.org)
 			}
 			access := str(t, body, "access_token")
-			if claims := jwtClaims(t, access); claims["org"] != c.org {
+			if claims := apitest.Claims(t, access); claims["org"] != c.org {
 				t.Errorf("org claim = %v, want %s", claims["org"], c.org)
 			}
 			mustDo(t, e, http.MethodGet, pMe, nil, access)
@@ -225,7 +222,7 @@ func TestSwitchOrgAnswer(t *testing.T) {
 	t.Run("RefreshKeepsTheOrganization", func(t *testing.T) {
 		mustDo(t, e, http.MethodPost, pSwitchOrg, obj{"org_id": acme}, a.Access)
 		body := mustDo(t, e, http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}, "")
-		if claims := jwtClaims(t, str(t, body, "access_token")); claims["org"] != acme {
+		if claims := apitest.Claims(t, str(t, body, "access_token")); claims["org"] != acme {
 			t.Errorf("org claim after refresh = %v, want %s", claims["org"], acme)
 		}
 	})
@@ -261,24 +258,6 @@ func TestInviteInfoAnswer(t *testing.T) {
 	})
 }
 
-// jwtClaims decodes (without verifying) the payload of a JWT.
-func jwtClaims(t testing.TB, tok string) map[string]any {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", tok)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
-	return m
-}
-
 func TestRegisterOptionalNulls(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -308,7 +287,7 @@ func TestExpiresInFollowsConfig(t *testing.T) {
 			if got := string(member(t, body, "expires_in")); got != "300" {
 				t.Errorf("expires_in = %s, want 300", got)
 			}
-			claims := jwtClaims(t, str(t, body, "access_token"))
+			claims := apitest.Claims(t, str(t, body, "access_token"))
 			exp, _ := claims["exp"].(float64)
 			iat, _ := claims["iat"].(float64)
 			if exp-iat != 300 {

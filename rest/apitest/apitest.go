@@ -7,6 +7,7 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -276,4 +277,23 @@ func (e *Env) Login(username, password string) (access, refresh string) {
 	}
 	m := r.Object(e.T)
 	return m["access_token"].(string), m["refresh_token"].(string)
+}
+
+// Claims decodes a JWT's payload without verifying it (checking the signature is the
+// service's business; tests read what it wrote).
+func Claims(t testing.TB, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("%q is not a compact JWS", token)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("JWT payload: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("JWT payload: %v", err)
+	}
+	return m
 }
