@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 func runMainForChild() int {
 	ctx, stop := signalContext()
 	defer stop()
-	return run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stderr)
+	return run(ctx, []string{"serve"}, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 }
 
 // child is a running server process.

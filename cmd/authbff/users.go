@@ -6,29 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"authbff/graph/auth"
 )
 
+const usersUsage = `Usage: authbff users deactivate|activate|set-password <username-or-email>
+`
+
 // users administers accounts: deactivate, activate, set-password (the new password is
 // read from stdin, never from the command line, where it would land in shell history).
-func users(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+func users(ctx context.Context, args []string, getenv func(string) string, std stdio) error {
+	stdin, stdout := std.in, std.out
 	if len(args) != 2 || (args[0] != "deactivate" && args[0] != "activate" && args[0] != "set-password") {
-		return errors.New("usage: authbff users deactivate|activate|set-password <username-or-email>")
+		return usageError("authbff users deactivate|activate|set-password <username-or-email>")
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	db, err := auth.OpenDB(ctx, cfg.DatabaseURL)
+	st, err := openCurrent(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	cfg.Auth.Log = slog.New(slog.DiscardHandler)
-	svc, err := auth.New(ctx, db, cfg.Auth)
+	defer st.Close()
+	svc, err := operatorService(ctx, cfg, st)
 	if err != nil {
 		return err
 	}
