@@ -285,4 +285,3 @@ func TestLegacyDatabaseIsBaselined(t *testing.T) {
 		})
 	}
 }
-
