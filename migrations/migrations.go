@@ -263,18 +263,38 @@ func contains(rs []Revision, v string) bool {
 // legacy database's baseline is returned too, with no statements run). It refuses a
 // database that is ahead or whose history disagrees with the binary.
 func Up(ctx context.Context, db *sql.DB, dialect, database string) ([]Migration, error) {
+	return UpTo(ctx, db, dialect, database, "")
+}
+
+// UpTo is Up that stops after the migration of version target ("" for all): for tests
+// that put data in an older schema and upgrade it.
+func UpTo(ctx context.Context, db *sql.DB, dialect, database, target string) ([]Migration, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
 	if dialect == Postgres {
-		return upPostgres(ctx, conn, database)
+		return upPostgres(ctx, conn, database, target)
 	}
-	return upSQLite(ctx, conn, database)
+	return upSQLite(ctx, conn, database, target)
 }
 
-func upPostgres(ctx context.Context, conn *sql.Conn, database string) ([]Migration, error) {
+// upToTarget drops from st.Pending what comes after target.
+func upToTarget(st *Status, target string) {
+	if target == "" {
+		return
+	}
+	var keep []Migration
+	for _, m := range st.Pending {
+		if m.Version <= target {
+			keep = append(keep, m)
+		}
+	}
+	st.Pending = keep
+}
+
+func upPostgres(ctx context.Context, conn *sql.Conn, database, target string) ([]Migration, error) {
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
 		return nil, fmt.Errorf("taking the migration lock: %w", err)
 	}
@@ -285,6 +305,7 @@ func upPostgres(ctx context.Context, conn *sql.Conn, database string) ([]Migrati
 	if err != nil {
 		return nil, err
 	}
+	upToTarget(&st, target)
 	if err := refuse(st, database); err != nil || len(st.Pending) == 0 {
 		return nil, err
 	}
@@ -310,7 +331,7 @@ func upPostgres(ctx context.Context, conn *sql.Conn, database string) ([]Migrati
 // upSQLite runs every pending migration in one exclusive transaction with foreign keys
 // off (SQLite's procedure for table rebuilds: PRAGMA foreign_keys is a no-op inside a
 // transaction, and a rebuild drops and recreates tables), and checks them before commit.
-func upSQLite(ctx context.Context, conn *sql.Conn, database string) ([]Migration, error) {
+func upSQLite(ctx context.Context, conn *sql.Conn, database, target string) ([]Migration, error) {
 	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 		return nil, err
 	}
@@ -321,6 +342,7 @@ func upSQLite(ctx context.Context, conn *sql.Conn, database string) ([]Migration
 		if err != nil {
 			return err
 		}
+		upToTarget(&st, target)
 		if err := refuse(st, database); err != nil || len(st.Pending) == 0 {
 			return err
 		}

@@ -225,4 +225,3 @@ func TestServeMigrationGuards(t *testing.T) {
 		}
 	})
 }
-
