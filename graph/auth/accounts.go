@@ -113,7 +113,7 @@ type AccountDetails struct {
 	FailedLogins int              `json:"failed_logins"`
 	LockedOut    bool             `json:"locked_out"` // password login disabled until a reset
 	Memberships  []MembershipInfo `json:"memberships"`
-	LiveSessions []AccountSession    `json:"live_sessions"`
+	LiveSessions []AccountSession `json:"live_sessions"`
 }
 
 // ShowAccount returns an account with its memberships, live sessions and lockout state.
@@ -246,10 +246,10 @@ type AccountExport struct {
 	Account        *User            `json:"account"`
 	FailedLogins   int              `json:"failed_logins"`
 	Memberships    []MembershipInfo `json:"memberships"`
-	Sessions       []AccountSession    `json:"sessions"`
+	Sessions       []AccountSession `json:"sessions"`
 	OneTimeTokens  []TokenInfo      `json:"one_time_tokens"`
-	InvitesSent    []AccountInvite     `json:"invites_sent"`
-	InvitesToEmail []AccountInvite     `json:"invites_received"`
+	InvitesSent    []AccountInvite  `json:"invites_sent"`
+	InvitesToEmail []AccountInvite  `json:"invites_received"`
 	Mails          []MailInfo       `json:"mails"`
 	AuditEvents    []AuditEvent     `json:"audit_events"`
 }
