@@ -35,16 +35,10 @@ func main() {
 	}
 	name := flag.Arg(0)
 	ctx := context.Background()
+	before := count(*dir)
 
-	lite, err := sql.Open("sqlite3", "file:dev-"+rand.Text()+"?mode=memory&cache=shared&_fk=1")
-	if err != nil {
-		log.Fatal(err)
-	}
-	lite.SetMaxOpenConns(1)
-	if err := migrations.Generate(ctx, "sqlite3", lite, filepath.Join(*dir, "sqlite"), name); err != nil {
-		log.Fatal(err)
-	}
-
+	// The PostgreSQL dev database first: without it nothing is written, so the two
+	// directories never drift apart.
 	devURL := *pgDev
 	if devURL == "" {
 		base := os.Getenv("AUTH_TEST_POSTGRES_URL")
@@ -58,6 +52,15 @@ func main() {
 		defer drop()
 		devURL = u
 	}
+	lite, err := sql.Open("sqlite3", "file:dev-"+rand.Text()+"?mode=memory&cache=shared&_fk=1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	lite.SetMaxOpenConns(1)
+	if err := migrations.Generate(ctx, "sqlite3", lite, filepath.Join(*dir, "sqlite"), name); err != nil {
+		log.Fatal(err)
+	}
+
 	pg, err := sql.Open("pgx", devURL)
 	if err != nil {
 		log.Fatal(err)
@@ -66,7 +69,17 @@ func main() {
 	if err := migrations.Generate(ctx, "postgres", pg, filepath.Join(*dir, "postgres"), name); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("migrations planned; review the new files under", *dir, "and commit them")
+	if n := count(*dir) - before; n > 0 {
+		fmt.Printf("%d migration file(s) written under %s: review them and commit them with atlas.sum\n", n, *dir)
+	} else {
+		fmt.Println("the ent schema and the committed migrations agree: nothing to write")
+	}
+}
+
+// count returns how many .sql files the dialect directories hold.
+func count(dir string) int {
+	a, _ := filepath.Glob(filepath.Join(dir, "*", "*.sql"))
+	return len(a)
 }
 
 // throwaway creates an empty database on base's server and returns its URL.
