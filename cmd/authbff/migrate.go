@@ -89,6 +89,8 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(std.out, "current at %s\n", migrations.Latest(st.Dialect))
 	case len(status.Unknown) > 0 || len(status.Altered) > 0:
 		fmt.Fprintf(std.out, "ahead: %v\n", status.Check(st.Name))
+	case status.Legacy:
+		fmt.Fprintf(std.out, "behind: created before versioned migrations (no history); `authbff migrate up` records it as %s and applies the rest\n", status.Pending[0].Version)
 	default:
 		fmt.Fprintf(std.out, "behind by %d migration(s): run `authbff migrate up`\n", len(status.Pending))
 	}
