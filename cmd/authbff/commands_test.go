@@ -158,7 +158,7 @@ func TestUsersLifecycleCommands(t *testing.T) {
 	r = runIn(t, env, "", "users", "export", "alpha1@example.com")
 	var x map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &x); err != nil || len(x["sessions"].([]any)) != 1 || len(x["audit_events"].([]any)) == 0 ||
-		len(x["mails"].([]any)) != 1 || x["account"].(map[string]any)["Email"] != "alpha1@example.com" {
+		len(x["mails"].([]any)) != 1 || x["account"].(map[string]any)["email"] != "alpha1@example.com" {
 		t.Fatalf("export: %v %s", err, r.stdout)
 	}
 	if strings.Contains(r.stdout, "argon2") || strings.Contains(strings.ToLower(r.stdout), "token_hash") {

@@ -243,7 +243,7 @@ func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*Ac
 // existence is.
 type AccountExport struct {
 	ExportedAt     time.Time        `json:"exported_at"`
-	Account        *User            `json:"account"`
+	Account        AccountProfile   `json:"account"`
 	FailedLogins   int              `json:"failed_logins"`
 	Memberships    []MembershipInfo `json:"memberships"`
 	Sessions       []AccountSession `json:"sessions"`
@@ -251,7 +251,41 @@ type AccountExport struct {
 	InvitesSent    []AccountInvite  `json:"invites_sent"`
 	InvitesToEmail []AccountInvite  `json:"invites_received"`
 	Mails          []MailInfo       `json:"mails"`
-	AuditEvents    []AuditEvent     `json:"audit_events"`
+	AuditEvents    []ExportedEvent  `json:"audit_events"`
+}
+
+// AccountProfile is the account row as exported (never the password hash).
+type AccountProfile struct {
+	ID                 uuid.UUID  `json:"id"`
+	Email              string     `json:"email"`
+	Username           string     `json:"username"`
+	FullName           *string    `json:"full_name"`
+	AuthProvider       string     `json:"auth_provider"`
+	IsActive           bool       `json:"is_active"`
+	IsVerified         bool       `json:"is_verified"`
+	Roles              []string   `json:"roles"`
+	AvatarURL          *string    `json:"avatar_url"`
+	Bio                *string    `json:"bio"`
+	Timezone           *string    `json:"timezone"`
+	Locale             *string    `json:"locale"`
+	Preferences        string     `json:"preferences"` // JSON object text, as stored
+	Settings           string     `json:"settings"`    // JSON object text, as stored
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+	LastLogin          *time.Time `json:"last_login"`
+	DefaultWorkspaceID *uuid.UUID `json:"default_workspace_id"`
+	HasPassword        bool       `json:"has_password"`
+}
+
+// ExportedEvent is an audit event as exported.
+type ExportedEvent struct {
+	ID        uuid.UUID  `json:"id"`
+	Type      string     `json:"type"`
+	SessionID *uuid.UUID `json:"session_id"`
+	IP        string     `json:"ip"`
+	UserAgent string     `json:"user_agent"`
+	Data      string     `json:"data"` // JSON object text
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 // TokenInfo is a verification or reset token, without the token.
@@ -290,9 +324,15 @@ func (s *Service) ExportAccount(ctx context.Context, identifier string) (*Accoun
 	if err != nil {
 		return nil, err
 	}
-	x := &AccountExport{ExportedAt: s.now(), Account: userFromEnt(u), FailedLogins: u.FailedLogins,
+	p := userFromEnt(u)
+	x := &AccountExport{ExportedAt: s.now(), FailedLogins: u.FailedLogins,
+		Account: AccountProfile{ID: p.ID, Email: p.Email, Username: p.Username, FullName: p.FullName,
+			AuthProvider: p.AuthProvider, IsActive: p.IsActive, IsVerified: p.IsVerified, Roles: p.Roles,
+			AvatarURL: p.AvatarURL, Bio: p.Bio, Timezone: p.Timezone, Locale: p.Locale, Preferences: p.Preferences,
+			Settings: p.Settings, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, LastLogin: p.LastLogin,
+			DefaultWorkspaceID: p.DefaultWorkspaceID, HasPassword: p.HasPassword},
 		Sessions: []AccountSession{}, OneTimeTokens: []TokenInfo{}, InvitesSent: []AccountInvite{}, InvitesToEmail: []AccountInvite{},
-		Mails: []MailInfo{}, AuditEvents: []AuditEvent{}}
+		Mails: []MailInfo{}, AuditEvents: []ExportedEvent{}}
 	if x.Memberships, err = s.memberships(ctx, s.db, u.ID); err != nil {
 		return nil, err
 	}
@@ -339,7 +379,7 @@ func (s *Service) ExportAccount(ctx context.Context, identifier string) (*Accoun
 		return nil, err
 	}
 	for _, e := range evs {
-		x.AuditEvents = append(x.AuditEvents, AuditEvent{ID: e.ID, Type: e.Type, SessionID: e.SessionID, IP: e.IP,
+		x.AuditEvents = append(x.AuditEvents, ExportedEvent{ID: e.ID, Type: e.Type, SessionID: e.SessionID, IP: e.IP,
 			UserAgent: e.UserAgent, Data: e.Data, CreatedAt: e.CreatedAt})
 	}
 	return x, nil
