@@ -355,6 +355,16 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 			if err := db.QueryRow("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id JOIN refresh_tokens r ON r.session_id = s.id").Scan(&n); err != nil || n != 3 {
 				t.Errorf("rows no longer join after the upgrade: %d %v", n, err)
 			}
+			// The newest schema cascades: deleting a user takes its sessions, their refresh
+			// tokens, its one-time tokens and memberships; deleting an organization its
+			// invitations.
+			exec("DELETE FROM users WHERE username = ?", "seed0")
+			exec("DELETE FROM organizations WHERE name = ?", "seed1's workspace")
+			for tb, want := range map[string]int{"sessions": 2, "refresh_tokens": 2, "one_time_tokens": 2, "memberships": 1, "invites": 2} {
+				if err := db.QueryRow("SELECT count(*) FROM " + tb).Scan(&n); err != nil || n != want {
+					t.Errorf("%s: %d rows after deleting a user and an organization (%v), want %d", tb, n, err, want)
+				}
+			}
 		})
 	}
 }

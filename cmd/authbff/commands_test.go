@@ -1,9 +1,11 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -178,8 +180,29 @@ func TestUsersLifecycleCommands(t *testing.T) {
 		t.Fatalf("show after delete: %d %q", r.code, r.stderr)
 	}
 
+	// The copy is taken while the server writes: registrations run until it is done.
 	backupPath := filepath.Join(t.TempDir(), "copy.db")
-	if r := runIn(t, env, "", "backup", backupPath); r.code != 0 {
+	stop := make(chan struct{})
+	written := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				written <- n
+				return
+			default:
+			}
+			u := "busy" + strconv.Itoa(n)
+			if s, _ := post(t, e.URL+"/v1/auth/register", map[string]any{"email": u + "@example.com", "username": u, "password": "busy-Writer-Pass-1"}); s == 200 {
+				n++
+			}
+		}
+	}()
+	r = runIn(t, env, "", "backup", backupPath)
+	close(stop)
+	busy := <-written
+	if r.code != 0 {
 		t.Fatalf("backup: %s", r.stderr)
 	}
 	if r := runIn(t, env, "", "backup", backupPath); r.code != 1 || !strings.Contains(r.stderr, "exists") {
@@ -189,7 +212,25 @@ func TestUsersLifecycleCommands(t *testing.T) {
 		t.Fatalf("backup file: %v %v", fi, err)
 	}
 	copyEnv := map[string]string{"AUTH_DATABASE_URL": "sqlite:" + backupPath}
-	if r := runIn(t, copyEnv, "", "users", "list", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"total": 3`) {
-		t.Fatalf("the backup is not a usable database: %q %q", r.stdout, r.stderr)
+	r = runIn(t, copyEnv, "", "users", "list", "--json", "--limit", "1000")
+	var copied struct {
+		Total int `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &copied); r.code != 0 || err != nil || copied.Total < 3 || copied.Total > 3+busy {
+		t.Fatalf("the backup is not a usable database (%d accounts, %d written during the copy): %q %q", copied.Total, busy, r.stdout, r.stderr)
+	}
+	db, err := sql.Open("sqlite3", "file:"+backupPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var check string
+	var orphans int
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check of the copy: %q %v", check, err)
+	}
+	// Consistent: every account in the copy has its personal workspace membership.
+	if err := db.QueryRow("SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)").Scan(&orphans); err != nil || orphans != 0 {
+		t.Fatalf("%d accounts without their membership in the copy (%v)", orphans, err)
 	}
 }
