@@ -49,6 +49,14 @@ func consumeToken(ctx context.Context, tx *ent.Tx, kind onetimetoken.Kind, token
 	return t.UserID, nil
 }
 
+// voidResetTokens ends every outstanding reset link of uid: a reset link must not outlive
+// the password it was sent to replace (change-password, reset, operator set-password)
+// nor the account's deactivation.
+func voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
+	return tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
+		onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx)
+}
+
 // link builds a front-end URL carrying token.
 func (s *Service) link(path, token string) string {
 	return s.cfg.FrontendURL + path + "?token=" + url.QueryEscape(token)
@@ -193,8 +201,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if err := tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
-			onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx); err != nil {
+		if err := voidResetTokens(ctx, tx, uid, now); err != nil {
 			return err
 		}
 		if err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).

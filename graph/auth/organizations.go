@@ -286,7 +286,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 	now := s.now()
 	var out *Membership
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		inv, err := usableInvite(ctx, tx.Invite, token, now)
+		inv, err := usableInvite(ctx, tx.Client(), token, now)
 		if err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ type ChangePasswordInput struct {
 }
 
 // ChangePassword sets a new password after checking the current one, and ends every
-// other session of the account; the caller's stays.
+// other session of the account (the caller's stays) and every outstanding reset link.
 // Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_PASSWORD, SERVICE_UNAVAILABLE.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePasswordInput) error {
 	if p == nil {
@@ -152,6 +152,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	now := s.now()
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		if err := tx.User.UpdateOneID(p.UserID).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		if err := voidResetTokens(ctx, tx, p.UserID, now); err != nil {
 			return err
 		}
 		if err := tx.Session.Update().Where(session.UserID(p.UserID), session.IDNEQ(p.SessionID), session.RevokedAtIsNil()).
