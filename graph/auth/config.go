@@ -37,7 +37,7 @@ type Config struct {
 	MailFrom   string
 	// MailTemplates overrides embedded templates file by file (AUTH_MAIL_TEMPLATES_DIR):
 	// <kind>.subject.txt, <kind>.txt and <kind>.html for verify_email, reset_password,
-	// invite and password_changed.
+	// invite, password_changed and account_locked.
 	MailTemplates fs.FS
 	// A message is marked failed only after MailRetries attempts AND MailMaxAge since it
 	// was queued (defaults 20 and 24 h: an outage of hours delays mail, never loses it).

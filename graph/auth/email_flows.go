@@ -77,7 +77,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	if _, err := validate("verifyEmail", Values{"token": token}); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitVerifyIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitVerifyIP, client(ctx)); err != nil {
 		return err
 	}
 	now := s.now()
@@ -104,11 +104,11 @@ func (s *Service) ResendVerification(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResendIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitResendIP, client(ctx)); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResendAddress, foldKey(v["email"])); err != nil {
-		return err
+	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitResendAddress, perClient(ctx, addr)}, [2]string{LimitResendAddressTotal, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
 	}
 	now := s.now()
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
@@ -134,11 +134,11 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotAddress, foldKey(v["email"])); err != nil {
-		return err
+	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
 	}
 	now := s.now()
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
@@ -175,7 +175,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResetIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitResetIP, client(ctx)); err != nil {
 		return err
 	}
 	hash, err := s.hash.Hash(ctx, in.NewPassword)

@@ -26,6 +26,7 @@ const (
 	MailReset           = "reset_password"
 	MailInvite          = "invite"
 	MailPasswordChanged = "password_changed"
+	MailLocked          = "account_locked"
 )
 
 // Message is one e-mail ready to send.
@@ -101,7 +102,7 @@ func parseTemplates(override fs.FS) (map[string]mailTemplates, error) {
 		return embedded
 	}
 	out := map[string]mailTemplates{}
-	for _, kind := range []string{MailVerify, MailReset, MailInvite, MailPasswordChanged} {
+	for _, kind := range []string{MailVerify, MailReset, MailInvite, MailPasswordChanged, MailLocked} {
 		var t mailTemplates
 		var err error
 		name := kind + ".subject.txt"

@@ -157,7 +157,10 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 		return nil, errForbidden(PermOrgInvite)
 	}
 	addr := v["email"]
-	if err := s.take(ctx, LimitInviteIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitInviteIP, client(ctx)); err != nil {
+		return nil, err
+	}
+	if err := s.take(ctx, LimitInviteAddress, foldKey(addr)); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -123,11 +123,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if ve := checkPasswordIdentity("new_password", in.NewPassword, p.user.Username, p.user.Email); ve != nil {
 		return ve
 	}
-	if err := s.take(ctx, LimitChangePasswordIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitChangePasswordIP, client(ctx)); err != nil {
 		return err
 	}
 	account := p.UserID.String()
-	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
+	if err := s.overAccount(ctx, account); err != nil {
 		return err
 	}
 	stored := ""

@@ -46,7 +46,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	if !s.cfg.AllowRegistration && !hasInvite {
 		return nil, newError(CodeForbidden, MsgRegistrationOff)
 	}
-	if err := s.take(ctx, LimitRegisterIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitRegisterIP, client(ctx)); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash.Hash(ctx, in.Password)
