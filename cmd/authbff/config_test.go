@@ -187,6 +187,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrHashMemory", "AUTH_HASH_MEMORY_KIB", "abc"},
 		{"ErrJWTAlg", "AUTH_JWT_ALG", "none"},
 		{"ErrTLSCertWithoutKey", "AUTH_TLS_CERT_FILE", "/etc/cert.pem"},
+		{"ErrSecretKeyShort", "AUTH_SECRET_KEY", strings.Repeat("ab", 31)},
+		{"ErrSecretKeyNotHex", "AUTH_SECRET_KEY", strings.Repeat("zz", 32)},
+		{"ErrSecretKeyOldWithoutKey", "AUTH_SECRET_KEY_OLD", strings.Repeat("ab", 32)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

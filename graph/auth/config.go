@@ -24,7 +24,14 @@ type Config struct {
 	JWTSecret []byte
 	// JWTAlg is HS256 (default) or EdDSA (keys generated and stored; public keys served
 	// as a JWKS so other services can verify access tokens offline).
-	JWTAlg      string
+	JWTAlg string
+	// SecretKey (AUTH_SECRET_KEY, 32 bytes) seals the secrets the database holds: the
+	// settings (signing keys, refresh HMAC key) and unsent mail bodies. Nil: they are
+	// stored in clear. SecretKeysOld (AUTH_SECRET_KEY_OLD) are previous keys, used only
+	// to read values not yet re-sealed under SecretKey (see sealer.go).
+	SecretKey     []byte
+	SecretKeysOld [][]byte
+
 	FrontendURL string // base of e-mail links
 
 	Hash            HashParams

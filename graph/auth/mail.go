@@ -136,8 +136,18 @@ func (s *Service) enqueueMail(ctx context.Context, tx *ent.Tx, kind, to string, 
 	if err := t.html.Execute(&html, data); err != nil {
 		return err
 	}
-	return tx.Mail.Create().SetID(uuid.New()).SetKind(kind).SetTo(to).
-		SetSubject(strings.TrimSpace(subj.String())).SetTextBody(text.String()).SetHTMLBody(html.String()).
+	id := uuid.New()
+	// The bodies carry live links: sealed until sent (AUTH_SECRET_KEY), dropped after.
+	tb, err := s.seal.seal(text.String(), mailAD(id, "text"))
+	if err != nil {
+		return err
+	}
+	hb, err := s.seal.seal(html.String(), mailAD(id, "html"))
+	if err != nil {
+		return err
+	}
+	return tx.Mail.Create().SetID(id).SetKind(kind).SetTo(to).
+		SetSubject(strings.TrimSpace(subj.String())).SetTextBody(tb).SetHTMLBody(hb).
 		SetNextAttemptAt(now).SetCreatedAt(now).Exec(ctx)
 }
 
@@ -214,9 +224,23 @@ func (s *Service) deliverDue(ctx context.Context, sender Sender) int {
 
 // deliver sends one claimed message and records the outcome; it reports success.
 func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) bool {
+	text, _, err := s.seal.open(m.TextBody, mailAD(m.ID, "text"))
+	var html string
+	if err == nil {
+		html, _, err = s.seal.open(m.HTMLBody, mailAD(m.ID, "html"))
+	}
+	if err != nil {
+		// Sealed under a key this process does not hold: no retry will cure it.
+		s.cfg.Log.Error("outbox: cannot decrypt mail", "id", m.ID, "kind", m.Kind, "err", err)
+		if uerr := s.db.Mail.UpdateOneID(m.ID).SetStatus(mail.StatusFailed).SetTextBody("").SetHTMLBody("").
+			SetAttempts(m.Attempts + 1).SetLastError("cannot decrypt (AUTH_SECRET_KEY)").Exec(context.WithoutCancel(ctx)); uerr != nil {
+			s.cfg.Log.Error("outbox: recording failed attempt", "id", m.ID, "err", uerr)
+		}
+		return true
+	}
 	sctx, cancel := context.WithTimeout(ctx, mailSendLimit)
-	err := sender.Send(sctx, Message{ID: m.ID, Kind: m.Kind, From: s.cfg.MailFrom, To: m.To, Subject: m.Subject,
-		Text: m.TextBody, HTML: m.HTMLBody})
+	err = sender.Send(sctx, Message{ID: m.ID, Kind: m.Kind, From: s.cfg.MailFrom, To: m.To, Subject: m.Subject,
+		Text: text, HTML: html})
 	cancel()
 	// Settle with a context that outlives shutdown: an accepted message must be marked
 	// sent, or it would be sent again.

@@ -22,7 +22,8 @@ import (
 // OpenDB opens the database named by an AUTH_DATABASE_URL value and migrates its schema:
 // "sqlite:PATH" (the directory is created), "sqlite::memory:", or "postgres://…".
 // SQLite runs with foreign keys on, WAL, a busy timeout, immediate write transactions
-// (no lock-upgrade deadlocks) and synchronous=FULL, so a 200 survives a crash.
+// (no lock-upgrade deadlocks), synchronous=FULL, so a 200 survives a crash, and
+// secure_delete, so that deleted rows (spent links, dropped mail bodies) are zeroed.
 var migrateMu sync.Mutex
 
 func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
@@ -30,7 +31,7 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
-		opts := "_fk=1&_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=FULL"
+		opts := "_fk=1&_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=FULL&_secure_delete=on"
 		var dsn string
 		memory := path == ":memory:"
 		if memory {
