@@ -77,6 +77,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if len(c.Auth.SecretKey) == 0 && len(c.Auth.SecretKeysOld) > 0 {
 		p.errs = append(p.errs, errors.New("AUTH_SECRET_KEY_OLD needs AUTH_SECRET_KEY (the key to re-encrypt under)"))
 	}
+	c.Auth.AuditRetention = p.duration("AUTH_AUDIT_RETENTION", auth.DefaultAuditRetention)
+	if c.Auth.AuditRetention <= 0 {
+		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
+	}
 	c.TrustedProxies = p.prefixes("AUTH_TRUSTED_PROXIES")
 	limits, err := auth.ParseLimits(p.str("AUTH_RATE_LIMITS", "on"))
 	if err != nil {

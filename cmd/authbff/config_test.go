@@ -190,6 +190,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrSecretKeyShort", "AUTH_SECRET_KEY", strings.Repeat("ab", 31)},
 		{"ErrSecretKeyNotHex", "AUTH_SECRET_KEY", strings.Repeat("zz", 32)},
 		{"ErrSecretKeyOldWithoutKey", "AUTH_SECRET_KEY_OLD", strings.Repeat("ab", 32)},
+		{"ErrAuditRetention", "AUTH_AUDIT_RETENTION", "forever"},
+		{"ErrAuditRetentionZero", "AUTH_AUDIT_RETENTION", "0s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -189,10 +189,12 @@ func TestSecretKeyFirstSetEncryptsInPlace(t *testing.T) {
 	dbURL := "sqlite:" + path
 	e := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
 	a := e.Register("bob")
-	if r := e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""); r.Status != http.StatusOK {
-		t.Fatalf("forgot-password: %d %s", r.Status, r.Body)
+	g := e.GraphQL(`mutation { createOrganization(name: "Acme") { organization { id } } }`, nil, a.Access)
+	org := g.Data["createOrganization"].(map[string]any)["organization"].(map[string]any)["id"]
+	if r := e.GraphQL(`mutation($o: ID!) { createInvite(orgId: $o, email: "guest@example.com", role: MEMBER) { id } }`,
+		map[string]any{"o": org}, a.Access); len(r.Errors) > 0 {
+		t.Fatalf("createInvite: %s", r.Raw)
 	}
-	// Wait until the reset mail is in the outbox (it may be queued off the request path).
 	var pending []string
 	deadline := time.Now().Add(10 * time.Second)
 	for len(pending) < 2 && time.Now().Before(deadline) {
@@ -211,7 +213,7 @@ func TestSecretKeyFirstSetEncryptsInPlace(t *testing.T) {
 		}
 	}
 	if len(pending) != 2 {
-		t.Fatalf("want 2 pending mails with links (verify, reset), have %d", len(pending))
+		t.Fatalf("want 2 pending mails with links (verify, invite), have %d", len(pending))
 	}
 	var needles []needle
 	for _, tok := range pending {
@@ -245,19 +247,19 @@ func TestSecretKeyFirstSetEncryptsInPlace(t *testing.T) {
 	done := make(chan struct{})
 	go func() { svc.RunMailer(mctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	var reset string
-	for deadline := time.Now().Add(10 * time.Second); reset == "" && time.Now().Before(deadline); {
+	var verify string
+	for deadline := time.Now().Add(10 * time.Second); verify == "" && time.Now().Before(deadline); {
 		for _, m := range logs.Mails(a.Email) {
-			if m.Kind == auth.MailReset {
-				reset = m.Token()
+			if m.Kind == auth.MailVerify {
+				verify = m.Token()
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if reset != pending[0] && reset != pending[1] {
-		t.Fatalf("reset link after sealing = %q, want one of the pending ones", reset)
+	if verify != pending[0] && verify != pending[1] {
+		t.Fatalf("verification link after sealing = %q, want one of the pending ones", verify)
 	}
-	if err := svc.ResetPassword(ctx, auth.ResetPasswordInput{Token: reset, NewPassword: "Granite-Lantern-Ferry-8"}); err != nil {
-		t.Errorf("reset with the sealed link: %v", err)
+	if err := svc.VerifyEmail(ctx, verify); err != nil {
+		t.Errorf("verify with the sealed link: %v", err)
 	}
 }

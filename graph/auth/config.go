@@ -58,11 +58,17 @@ type Config struct {
 	// LockoutThreshold is how many consecutive failed logins disable an account's password
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
+	// AuditRetention is how long audit events are kept (AUTH_AUDIT_RETENTION; 0: 365
+	// days); the janitor deletes older ones.
+	AuditRetention time.Duration
 
 	Now  func() time.Time
 	Rand io.Reader
 	Log  *slog.Logger
 }
+
+// DefaultAuditRetention is how long audit events are kept by default.
+const DefaultAuditRetention = 365 * 24 * time.Hour
 
 // MinSecretLen is the shortest accepted AUTH_JWT_SECRET, in bytes (HS256 wants ≥ 256 bits).
 const MinSecretLen = 32
@@ -112,6 +118,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LockoutThreshold <= 0 {
 		c.LockoutThreshold = 100
+	}
+	if c.AuditRetention <= 0 {
+		c.AuditRetention = DefaultAuditRetention
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"authbff/graph/auth"
 	"authbff/rest/apitest"
 )
 
@@ -45,5 +46,28 @@ func TestSweepDeletesOnlyDeadRows(t *testing.T) {
 	}
 	if c := e.DB.AuditEvent.Query().CountX(ctx); c != audits {
 		t.Fatalf("audit rows %d, want %d kept", c, audits)
+	}
+}
+
+// TestSweepEnforcesAuditRetention: audit events older than AUTH_AUDIT_RETENTION go,
+// younger ones stay.
+func TestSweepEnforcesAuditRetention(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.AuditRetention = 30 * 24 * time.Hour }))
+	ctx := t.Context()
+	a := e.Register("historian")
+	old := e.DB.AuditEvent.Query().CountX(ctx)
+	if old == 0 {
+		t.Fatal("premise: registering writes an audit event")
+	}
+	e.Clock.Advance(20 * 24 * time.Hour)
+	e.Login(a.Username, a.Password)
+	recent := e.DB.AuditEvent.Query().CountX(ctx) - old
+	e.Clock.Advance(11 * 24 * time.Hour) // the first events are 31 days old, the login 11
+	if _, err := e.Svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.DB.AuditEvent.Query().CountX(ctx); c != recent {
+		t.Errorf("%d audit events left, want the %d younger than 30 days", c, recent)
 	}
 }

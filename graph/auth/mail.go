@@ -213,6 +213,16 @@ func (s *Service) deliverDue(ctx context.Context, sender Sender) int {
 		if err != nil || n != 1 {
 			continue
 		}
+		if strings.HasPrefix(m.Kind, "request:") {
+			if err := s.expandRequest(ctx, m); err != nil {
+				if ctx.Err() == nil {
+					s.cfg.Log.Error("outbox: expanding a mail request", "id", m.ID, "kind", m.Kind, "err", err)
+				}
+			} else {
+				s.wakeMailer() // the mail it queued is due now
+			}
+			continue
+		}
 		if !s.deliver(ctx, sender, m) {
 			// The server is down or refusing: leave the rest of the batch for the next
 			// poll instead of waiting out a timeout per message.
