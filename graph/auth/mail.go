@@ -13,6 +13,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -149,6 +150,19 @@ func (s *Service) enqueueMail(ctx context.Context, tx *ent.Tx, kind, to string, 
 	return tx.Mail.Create().SetID(id).SetKind(kind).SetTo(to).
 		SetSubject(strings.TrimSpace(subj.String())).SetTextBody(tb).SetHTMLBody(hb).
 		SetNextAttemptAt(now).SetCreatedAt(now).Exec(ctx)
+}
+
+// mailSafe is a user-chosen name as mail shows it: control, format and line-separator
+// characters (which names made before the current rule may hold) become U+FFFD, so a
+// name cannot add lines or headers nor reorder the text around it. Templates put it in
+// quotes; the HTML template escapes it as well.
+func mailSafe(name string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return '\uFFFD'
+		}
+		return r
+	}, name)
 }
 
 // wakeMailer tells the outbox worker that new mail is waiting.

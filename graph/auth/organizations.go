@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -192,7 +193,7 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 			return err
 		}
 		out = inviteFromEnt(inv)
-		return s.enqueueMail(ctx, tx, MailInvite, addr, mailData{OrgName: o.Name, Role: string(role),
+		return s.enqueueMail(ctx, tx, MailInvite, addr, mailData{OrgName: mailSafe(o.Name), Role: string(role),
 			Link: s.link("/accept-invite", tok)}, now)
 	}
 	err = s.inTx(ctx, create)
@@ -330,10 +331,19 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 	return out, nil
 }
 
+// orgNameRule: 1–OrgNameMaxLen characters once trimmed, no control or format
+// characters (names appear in invitation mails: no header or line injection, no bidi
+// tricks).
 func orgNameRule(_, v string) (string, *FieldError) {
 	t := strings.TrimSpace(v)
 	if t == "" {
 		return "", tooShort(1)
+	}
+	if strings.IndexFunc(t, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+			unicode.In(r, unicode.Zl, unicode.Zp)
+	}) >= 0 {
+		return "", valueError(ReasonOrgNameControls)
 	}
 	if _, fe := maxLenRule(OrgNameMaxLen)("name", t); fe != nil {
 		return "", fe

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 
+	"golang.org/x/text/unicode/norm"
+
 	"authbff/ent"
 	"authbff/ent/session"
 	"authbff/ent/user"
@@ -122,6 +124,15 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	}
 	if ve := checkPasswordIdentity("new_password", in.NewPassword, p.user.Username, p.user.Email); ve != nil {
 		return ve
+	}
+	// The same password again is no change (compared as verification sees them, after
+	// NFC; no hash needed, the request holds both). A reset is not checked against the
+	// stored hash: that costs an argon2 verification on a path meant for someone who
+	// lost the password, and a reset ends every session anyway.
+	if norm.NFC.String(in.NewPassword) == norm.NFC.String(in.CurrentPassword) {
+		fe := valueError(ReasonSameAsCurrent)
+		fe.Field, fe.Input = "new_password", Redacted
+		return ValidationError(*fe)
 	}
 	if err := s.take(ctx, LimitChangePasswordIP, client(ctx)); err != nil {
 		return err
