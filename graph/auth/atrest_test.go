@@ -263,3 +263,49 @@ func TestSecretKeyFirstSetEncryptsInPlace(t *testing.T) {
 		t.Errorf("verify with the sealed link: %v", err)
 	}
 }
+
+// TestSecretKeyOnPostgres: the same sealing on PostgreSQL (no file to scan there: the
+// rows themselves must hold no clear secret), the first-set migration and a rotation.
+func TestSecretKeyOnPostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := apitest.Postgres(t)
+	e := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
+	a := e.Register("pat")
+	secrets := e.Svc.SecretsForTest()
+	k1, k2 := newKey(t), newKey(t)
+	if _, err := start(t, dbURL, nil, k1); err != nil {
+		t.Fatalf("first start with a key: %v", err)
+	}
+	svc, err := start(t, dbURL, nil, k2, k1)
+	if err != nil {
+		t.Fatalf("rotation: %v", err)
+	}
+	if !equalSecrets(svc.SecretsForTest(), secrets) {
+		t.Errorf("the secrets changed")
+	}
+	if p, err := svc.Authenticate(ctx, a.Access); err != nil || p == nil {
+		t.Errorf("access token after sealing: %v", err)
+	}
+	rows, err := e.DB.Setting.Query().All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r.Value, "enc:v1:") {
+			t.Errorf("setting %s is not sealed", r.ID)
+		}
+	}
+	mails, err := e.DB.Mail.Query().All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mails {
+		if m.TextBody != "" && !strings.HasPrefix(m.TextBody, "enc:v1:") {
+			t.Errorf("pending mail %s is not sealed", m.Kind)
+		}
+	}
+	if _, err := start(t, dbURL, nil, k1); err == nil {
+		t.Errorf("the old key alone still starts after the rotation")
+	}
+}

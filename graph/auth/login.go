@@ -125,7 +125,7 @@ func (s *Service) loginFailed(ctx context.Context, u *ent.User, account string) 
 			if err != nil {
 				return err
 			}
-			if fresh.FailedLogins != s.cfg.LockoutThreshold {
+			if fresh.FailedLogins != s.cfg.LockoutThreshold || !fresh.IsActive {
 				return nil
 			}
 			locked = true

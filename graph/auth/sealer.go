@@ -233,12 +233,13 @@ func (s *Service) scrub(ctx context.Context, full bool) error {
 	return err
 }
 
-// isSQLite probes the database: only SQLite knows sqlite_version().
+// isSQLite probes the database: PostgreSQL answers version(), SQLite has no such
+// function (and, unlike a server, logs nothing for the failed probe).
 func isSQLite(ctx context.Context, db *ent.Client) bool {
-	rows, err := db.QueryContext(ctx, "SELECT sqlite_version()")
+	rows, err := db.QueryContext(ctx, "SELECT version()")
 	if err != nil {
-		return false
+		return true
 	}
 	rows.Close()
-	return true
+	return false
 }
