@@ -147,6 +147,14 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 		}
 		wantError(t, reset(e, tok), http.StatusBadRequest, "INVALID_TOKEN", "", "")
 	})
+	t.Run("ErrAfterSuccessfulLogin", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		a := e.Register("victim")
+		tok := auForgot(t, e, a, 1)
+		e.Login(a.Username, a.Password)
+		wantError(t, reset(e, tok), http.StatusBadRequest, "INVALID_TOKEN", "", "")
+	})
 	t.Run("OK_LinkWorksOtherwise", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)

@@ -18,7 +18,8 @@ type LoginInput struct {
 
 // Login checks a password and starts a session. An unknown user costs a dummy hash and
 // gets the same answer as a wrong password. A deactivated account is told so only after
-// a correct password. Login sets last_login, and the answer shows the new value.
+// a correct password. Login sets last_login, and the answer shows the new value; it
+// voids outstanding reset links (the password works after all).
 // Attempts are limited per client and failures per account and client, under a higher
 // per-account ceiling (unknown identifiers are limited alike, so a 429 tells nothing
 // about existence): a stranger's failures do not refuse the owner's password from
@@ -79,6 +80,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 		}
 		fresh, err := upd.Save(ctx)
 		if err != nil {
+			return err
+		}
+		// The password works: a reset link still waiting in the mailbox is no longer
+		// needed, and must not stay usable by whoever reads that mailbox later.
+		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		org, err := loginOrg(ctx, tx, fresh)
