@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
 )
 
 const keysUsage = `Usage: authbff keys list|rotate
