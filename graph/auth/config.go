@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"authbff/metrics"
 )
 
 // Config holds everything the service needs from outside. cmd/authbff fills it from the
@@ -51,6 +53,9 @@ type Config struct {
 	// LockoutThreshold is how many consecutive failed logins disable an account's password
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
+
+	// Metrics counts logins, rate-limit refusals, the hash queue and the outbox (nil: none).
+	Metrics *metrics.Set
 
 	Now  func() time.Time
 	Rand io.Reader

@@ -203,6 +203,7 @@ func (s *Service) spend(ctx context.Context, name, subject string, cost int) err
 		return nil
 	}
 	s.cfg.Log.Warn("rate limited", "limit", name, "request_id", ClientFrom(ctx).RequestID)
+	s.cfg.Metrics.RateLimited(name)
 	s.audit(ctx, EventRateLimited, nil, map[string]any{"limit": name})
 	return &Error{Code: CodeRateLimited, Message: MsgRateLimited, RetryAfter: int(math.Ceil(wait.Seconds()))}
 }

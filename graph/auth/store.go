@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -26,7 +27,36 @@ import (
 var migrateMu sync.Mutex
 
 func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
+	d, err := Open(ctx, url, DBOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return d.Client, nil
+}
+
+// Database is an open, migrated database: the ent client every query goes through
+// (each call under DBOptions.Timeout) and the pool under it (readiness, pool metrics).
+type Database struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string
+	Timeout time.Duration
+}
+
+// Ping checks that the database answers within timeout.
+func (d *Database) Ping(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return d.SQL.PingContext(ctx)
+}
+
+// Close closes the client and its pool.
+func (d *Database) Close() error { return d.Client.Close() }
+
+// Open is OpenDB with pool and deadline options.
+func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 	var drv *entsql.Driver
+	o = o.withDefaults(strings.HasPrefix(url, "postgres"), runtime.NumCPU())
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -46,39 +76,47 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 			}
 			dsn = "file:" + path + "?" + opts
 		}
-		db, err := sql.Open("sqlite3", dsn)
+		db, err := sql.Open(sqliteDriverName, dsn)
 		if err != nil {
 			return nil, err
 		}
 		if memory {
 			db.SetMaxOpenConns(1) // one shared in-memory database
 		} else {
-			db.SetMaxOpenConns(4 * runtime.NumCPU())
-			db.SetMaxIdleConns(4 * runtime.NumCPU())
+			db.SetMaxOpenConns(o.MaxConns)
+			db.SetMaxIdleConns(o.MaxIdleConns)
+			db.SetConnMaxLifetime(o.ConnMaxLifetime)
+			db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 		}
 		drv = entsql.OpenDB(dialect.SQLite, db)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		db, err := sql.Open("pgx", url)
+		db, err := sql.Open("pgx", postgresDSN(url, o.Timeout))
 		if err != nil {
 			return nil, err
 		}
-		db.SetMaxOpenConns(8 * runtime.NumCPU())
-		db.SetMaxIdleConns(8 * runtime.NumCPU())
+		db.SetMaxOpenConns(o.MaxConns)
+		db.SetMaxIdleConns(o.MaxIdleConns)
+		db.SetConnMaxLifetime(o.ConnMaxLifetime)
+		db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 		drv = entsql.OpenDB(dialect.Postgres, db)
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL must start with sqlite: or postgres://")
 	}
-	client := ent.NewClient(ent.Driver(drv))
-	if err := drv.DB().PingContext(ctx); err != nil {
+	client := ent.NewClient(ent.Driver(deadlineDriver{Driver: drv, timeout: o.Timeout}))
+	pctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	if err := drv.DB().PingContext(pctx); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
 	migrateMu.Lock() // ent's migration mutates package-level table definitions
-	err := client.Schema.Create(ctx)
+	// The migrator reads *sql.Rows itself: it runs on the plain driver (its own
+	// statements are few and bounded by ctx).
+	err := ent.NewClient(ent.Driver(drv)).Schema.Create(ctx)
 	migrateMu.Unlock()
 	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrating the database: %w", err)
 	}
-	return client, nil
+	return &Database{Client: client, SQL: drv.DB(), Dialect: drv.Dialect(), Timeout: o.Timeout}, nil
 }
