@@ -37,12 +37,12 @@ func isUnavailable(err error) bool {
 	if code := pgCode(err); code != "" {
 		switch {
 		case strings.HasPrefix(code, "08"), // connection exception
-			strings.HasPrefix(code, "53"),         // insufficient resources: 53300 too many connections, 53100 disk full
-			strings.HasPrefix(code, "57P"),        // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now
-			code == "57014",                       // query_canceled: statement_timeout
-			code == "40001", code == "40P01",      // serialization failure, deadlock (after the retry)
-			code == "25006",                       // read-only transaction (a standby after failover)
-			code == "55P03":                       // lock not available
+			strings.HasPrefix(code, "53"),    // insufficient resources: 53300 too many connections, 53100 disk full
+			strings.HasPrefix(code, "57P"),   // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now
+			code == "57014",                  // query_canceled: statement_timeout
+			code == "40001", code == "40P01", // serialization failure, deadlock (after the retry)
+			code == "25006", // read-only transaction (a standby after failover)
+			code == "55P03": // lock not available
 			return true
 		}
 		return false

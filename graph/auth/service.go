@@ -58,7 +58,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	}
 	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1), templates: tmpl,
 		unmarked: map[uuid.UUID]sentMark{},
-		limits: limiter{limits: cfg.RateLimits, store: cfg.LimitStore}}
+		limits:   limiter{limits: cfg.RateLimits, store: cfg.LimitStore}}
 	if s.limits.store == nil {
 		s.limits.store = NewMemoryStore(0)
 	}
