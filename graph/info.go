@@ -120,7 +120,11 @@ func (operationInfo) InterceptOperation(ctx context.Context, next graphql.Operat
 	info := InfoFrom(ctx)
 	if info != nil && graphql.HasOperationContext(ctx) {
 		oc := graphql.GetOperationContext(ctx)
-		info.setOperation(sanitizeName(oc.OperationName))
+		name := oc.OperationName
+		if oc.Operation != nil && oc.Operation.Name != "" {
+			name = oc.Operation.Name
+		}
+		info.setOperation(sanitizeName(name))
 		if oc.Operation != nil {
 			for _, sel := range oc.Operation.SelectionSet {
 				if f, ok := sel.(*ast.Field); ok {

@@ -119,7 +119,10 @@ func fixedRoute(path string) string {
 func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if d <= 0 {
-			return next
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				graph.InfoFrom(r.Context()).SetHeader(w.Header())
+				next.ServeHTTP(w, r)
+			})
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(r.Context(), d)
