@@ -3,8 +3,12 @@ package rest_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -182,4 +186,67 @@ func TestFaultPostgresFrozen(t *testing.T) {
 	}
 	pg.Thaw()
 	recovered(t, e, a.Access)
+}
+
+// TestFaultSQLiteReadOnlyAndBack: the database files made read-only (chattr +i, which
+// binds root too, unlike chmod) answer writes with 503, and once writable again the
+// service heals without a restart: connections SQLite opened read-only meanwhile are
+// retired, not reused.
+func TestFaultSQLiteReadOnlyAndBack(t *testing.T) {
+	t.Parallel()
+	chattr, err := exec.LookPath("chattr")
+	if err != nil || os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI runs as root with chattr (e2fsprogs)")
+		}
+		t.Skip("skipped: needs root and chattr to make files read-only for root; run as root (CI does)")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.db")
+	e := apitest.New(t, apitest.WithDatabase("sqlite:"+path), apitest.WithoutMailer())
+	a := e.Register("readonly")
+	immutable := func(on bool) {
+		flag := "-i"
+		if on {
+			flag = "+i"
+		}
+		for _, f := range []string{path, path + "-wal", dir} {
+			if _, err := os.Stat(f); err != nil {
+				continue
+			}
+			if out, err := exec.Command(chattr, flag, f).CombinedOutput(); err != nil {
+				t.Skipf("skipped: chattr %s does not work on this file system: %v %s", flag, err, out)
+			}
+		}
+	}
+	immutable(true)
+	t.Cleanup(func() { immutable(false) })
+	// Concurrent requests make the pool open connections while the files are read-only.
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			r := e.Do(http.MethodPost, "/v1/auth/register",
+				map[string]any{"email": fmt.Sprintf("ro%d@example.com", i), "username": fmt.Sprintf("ro%d", i), "password": "readonly-Password-1"}, "")
+			if r.Status != 503 || r.Header.Get("Retry-After") == "" {
+				t.Errorf("register on a read-only database: %d %s", r.Status, r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	assertUnavailable(t, e.Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "readonly", "password": a.Password}, ""))
+	immutable(false)
+	// Every write succeeds now, on whichever connection it gets.
+	for i := range 12 {
+		wg.Go(func() {
+			r := e.Do(http.MethodPost, "/v1/auth/register",
+				map[string]any{"email": fmt.Sprintf("back%d@example.com", i), "username": fmt.Sprintf("back%d", i), "password": "readonly-Password-1"}, "")
+			if r.Status != 200 {
+				t.Errorf("register after the files are writable again: %d %s %v", r.Status, r.Body, e.Logs.Records()[len(e.Logs.Records())-3:])
+			}
+		})
+	}
+	wg.Wait()
+	if r := e.Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "readonly", "password": a.Password}, ""); r.Status != 200 {
+		t.Fatalf("login after recovery: %d %s", r.Status, r.Body)
+	}
 }

@@ -183,47 +183,61 @@ func (t *deadlineTx) Rollback() error {
 	return t.Tx.Rollback()
 }
 
-// sqliteDriverName is go-sqlite3 with connections that retire themselves after a
-// storage failure (read-only, I/O error, disk full, cannot open): SQLite opens a
-// database read-only, silently, when it cannot open it for writing, and such a
-// connection would stay read-only after the cause is fixed. Retired connections are
-// closed by database/sql instead of being reused, so the service heals by itself.
-const sqliteDriverName = "sqlite3_authbff"
+// healingConnector opens go-sqlite3 connections that retire themselves after a storage
+// failure (read-only, I/O error, disk full, cannot open). SQLite opens a database
+// read-only, silently, when it cannot open it for writing, and such a connection would
+// stay read-only after the cause is fixed. One failure retires every connection of the
+// pool opened before it (a generation number): database/sql discards them when they are
+// next returned or reused, and opens fresh ones, so the service heals by itself.
+type healingConnector struct {
+	dsn string
+	d   *sqlite3.SQLiteDriver
+	gen atomic.Int64
+}
 
-func init() { sql.Register(sqliteDriverName, healingSQLite{&sqlite3.SQLiteDriver{}}) }
+func newHealingConnector(dsn string) *healingConnector {
+	return &healingConnector{dsn: dsn, d: &sqlite3.SQLiteDriver{}}
+}
 
-type healingSQLite struct{ d *sqlite3.SQLiteDriver }
-
-func (h healingSQLite) Open(dsn string) (driver.Conn, error) {
-	c, err := h.d.Open(dsn)
+func (h *healingConnector) Connect(context.Context) (driver.Conn, error) {
+	gen := h.gen.Load()
+	c, err := h.d.Open(h.dsn)
 	if err != nil {
 		return nil, err
 	}
-	return &healingConn{SQLiteConn: c.(*sqlite3.SQLiteConn)}, nil
+	return &healingConn{SQLiteConn: c.(*sqlite3.SQLiteConn), pool: h, gen: gen}, nil
 }
+
+func (h *healingConnector) Driver() driver.Driver { return h.d }
 
 type healingConn struct {
 	*sqlite3.SQLiteConn
-	bad atomic.Bool
+	pool *healingConnector
+	gen  int64
+	bad  atomic.Bool
 }
 
-// check retires the connection after a failure of the storage under it.
+// check retires the connection, and every older one, after a failure of the storage.
 func (c *healingConn) check(err error) error {
 	if code, ok := sqliteCode(err); ok {
 		switch code {
 		case sqlite3.ErrReadonly, sqlite3.ErrIoErr, sqlite3.ErrFull, sqlite3.ErrCantOpen, sqlite3.ErrCorrupt:
-			c.bad.Store(true)
+			if !c.bad.Swap(true) {
+				c.pool.gen.Add(1)
+			}
 		}
 	}
 	return err
 }
 
-// IsValid implements driver.Validator: database/sql discards an invalid connection.
-func (c *healingConn) IsValid() bool { return !c.bad.Load() }
+func (c *healingConn) valid() bool { return !c.bad.Load() && c.gen == c.pool.gen.Load() }
 
-// ResetSession implements driver.SessionResetter.
+// IsValid implements driver.Validator: database/sql discards an invalid connection.
+func (c *healingConn) IsValid() bool { return c.valid() }
+
+// ResetSession implements driver.SessionResetter: an idle connection is checked before reuse.
 func (c *healingConn) ResetSession(context.Context) error {
-	if c.bad.Load() {
+	if !c.valid() {
 		return driver.ErrBadConn
 	}
 	return nil

@@ -75,7 +75,8 @@ func isTransient(err error) bool {
 		return true
 	}
 	if c, ok := sqliteCode(err); ok {
-		return c == sqlite3.ErrBusy || c == sqlite3.ErrLocked
+		// A read-only connection retired itself (db.go): the next one may be writable.
+		return c == sqlite3.ErrBusy || c == sqlite3.ErrLocked || c == sqlite3.ErrReadonly
 	}
 	return false
 }

@@ -76,10 +76,7 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 			}
 			dsn = "file:" + path + "?" + opts
 		}
-		db, err := sql.Open(sqliteDriverName, dsn)
-		if err != nil {
-			return nil, err
-		}
+		db := sql.OpenDB(newHealingConnector(dsn))
 		if memory {
 			db.SetMaxOpenConns(1) // one shared in-memory database
 		} else {
