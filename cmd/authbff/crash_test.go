@@ -44,7 +44,7 @@ func startChild(t *testing.T, dbPath string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "AUTHBFF_CHILD=serve", "AUTH_ADDR=127.0.0.1:0",
-		"AUTH_DATABASE_URL=sqlite:"+dbPath, "AUTH_HASH_MEMORY_KIB=64", "AUTH_HASH_TIME=1", "AUTH_RATE_LIMITS=off")
+		"AUTH_DATABASE_URL=sqlite:"+dbPath, "AUTH_SHUTDOWN_DELAY=0", "AUTH_HASH_MEMORY_KIB=64", "AUTH_HASH_TIME=1", "AUTH_RATE_LIMITS=off")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

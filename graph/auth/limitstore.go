@@ -26,6 +26,9 @@ type SQLLimitStore struct {
 // NewSQLLimitStore returns a LimitStore on d's rate_limits table.
 func NewSQLLimitStore(d *Database) *SQLLimitStore {
 	s := &SQLLimitStore{db: d.SQL, timeout: d.Timeout, take: pgTake}
+	if d.limits != nil {
+		s.db = d.limits
+	}
 	if d.Dialect == dialect.SQLite {
 		s.take = sqliteTake
 	}

@@ -41,6 +41,10 @@ type Database struct {
 	SQL     *sql.DB
 	Dialect string
 	Timeout time.Duration
+	// limits is the pool of the rate-limit store on PostgreSQL: its connections commit
+	// with synchronous_commit=off (a counter need not wait for a WAL flush; a server
+	// crash may forget its last fraction of a second, nothing else).
+	limits *sql.DB
 }
 
 // Ping checks that the database answers within timeout.
@@ -51,11 +55,21 @@ func (d *Database) Ping(ctx context.Context, timeout time.Duration) error {
 }
 
 // Close closes the client and its pool.
-func (d *Database) Close() error { return d.Client.Close() }
+func (d *Database) Close() error {
+	if d.limits != nil {
+		d.limits.Close()
+	}
+	return d.Client.Close()
+}
+
+// limitPoolSize is the rate-limit store's own pool on PostgreSQL (counted in the
+// per-replica budget: AUTH_DB_MAX_CONNS + 4).
+const limitPoolSize = 4
 
 // Open is OpenDB with pool and deadline options.
 func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 	var drv *entsql.Driver
+	var limits *sql.DB
 	o = o.withDefaults(strings.HasPrefix(url, "postgres"), runtime.NumCPU())
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
@@ -96,6 +110,14 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 		db.SetConnMaxLifetime(o.ConnMaxLifetime)
 		db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 		drv = entsql.OpenDB(dialect.Postgres, db)
+		limits, err = sql.Open("pgx", postgresDSN(url, o.Timeout)+"&synchronous_commit=off")
+		if err != nil {
+			return nil, err
+		}
+		limits.SetMaxOpenConns(limitPoolSize)
+		limits.SetMaxIdleConns(limitPoolSize)
+		limits.SetConnMaxLifetime(o.ConnMaxLifetime)
+		limits.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL must start with sqlite: or postgres://")
 	}
@@ -104,6 +126,9 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 	defer cancel()
 	if err := drv.DB().PingContext(pctx); err != nil {
 		client.Close()
+		if limits != nil {
+			limits.Close()
+		}
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
 	migrateMu.Lock() // ent's migration mutates package-level table definitions
@@ -113,7 +138,10 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 	migrateMu.Unlock()
 	if err != nil {
 		client.Close()
+		if limits != nil {
+			limits.Close()
+		}
 		return nil, fmt.Errorf("migrating the database: %w", err)
 	}
-	return &Database{Client: client, SQL: drv.DB(), Dialect: drv.Dialect(), Timeout: o.Timeout}, nil
+	return &Database{Client: client, SQL: drv.DB(), Dialect: drv.Dialect(), Timeout: o.Timeout, limits: limits}, nil
 }
