@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"net"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -82,5 +84,63 @@ func TestShutdownReadinessFirstThenDrain(t *testing.T) {
 	}
 	if _, err := client.Get(base + "/healthz"); err == nil {
 		t.Fatal("the listener still accepts after shutdown")
+	}
+}
+
+// TestMetricsOnTheirOwnAddress: with AUTH_METRICS_ADDR, /metrics is served there and not
+// on the public listener.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{
+		"AUTH_ADDR": "127.0.0.1:0", "AUTH_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
+		"AUTH_METRICS_ADDR": metricsAddr, "AUTH_SHUTDOWN_DELAY": "0", "AUTH_LOG_FORMAT": "json",
+	}
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- serveWith(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
+	base := "http://" + <-ready
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("/metrics on the public listener: %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "authbff_http_requests_total") ||
+		!strings.Contains(string(b), `go_sql_max_open_connections{db_name="authbff"}`) {
+		t.Fatalf("/metrics on AUTH_METRICS_ADDR: %d %.300s", resp.StatusCode, b)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJSONLogs(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	log := newLogger(&buf, "info", "json")
+	log.Info("http", "status", 200)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(buf.String()), &m); err != nil || m["msg"] != "http" || m["status"] != float64(200) {
+		t.Fatalf("JSON log line: %q (%v)", buf.String(), err)
 	}
 }
