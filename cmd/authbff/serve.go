@@ -23,9 +23,18 @@ import (
 	"authbff/rest"
 )
 
+const serveUsage = `Usage: authbff serve
+
+Runs the HTTP server, configured by the AUTH_* environment variables (README.md).
+With AUTH_AUTO_MIGRATE=on (the default) pending migrations are applied first, under
+the migration lock; with it off, a database that is behind stops the start (run
+` + "`authbff migrate up`" + `). A database migrated by a newer release is always refused.
+SIGINT/SIGTERM: stop accepting, finish the requests in flight, exit 0.
+`
+
 // serve runs the HTTP server until ctx ends (SIGINT/SIGTERM), then stops accepting,
 // finishes the requests in flight and the mail being sent, and returns nil.
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, std stdio) error {
 	if len(args) > 0 {
 		return fmt.Errorf("serve takes no arguments (configure it with AUTH_* variables)")
 	}
@@ -33,7 +42,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	log := newLogger(std.err, cfg.LogLevel, cfg.LogFormat)
 	return serveWith(ctx, cfg, log, nil)
 }
 
@@ -44,14 +53,14 @@ const writeTimeout = 30 * time.Second
 // serveWith is serve with a parsed configuration; ready, if not nil, receives the
 // listening address (tests use it).
 func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
-	dbh, err := auth.Open(ctx, cfg.DatabaseURL, cfg.DB)
+	st, err := openForServe(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer dbh.Close()
-	db := dbh.Client
+	defer st.Close()
+	db := st.Client
 	m := metrics.New()
-	m.WatchDB(dbh.SQL)
+	m.WatchDB(st.DB)
 	cfg.Auth.Metrics = m
 	cfg.Auth.Log = log
 	if cfg.MailTemplates != "" {
@@ -67,8 +76,8 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		cfg.Auth.MailSender = sender
 		log.Info("mail via SMTP", "host", sender.Addr())
 	}
-	if cfg.LimitStore == "database" || (cfg.LimitStore == "auto" && dbh.Dialect == dialect.Postgres) {
-		cfg.Auth.LimitStore = auth.NewSQLLimitStore(dbh)
+	if cfg.LimitStore == "database" || (cfg.LimitStore == "auto" && st.Dialect == dialect.Postgres) {
+		cfg.Auth.LimitStore = auth.NewSQLLimitStore(st)
 	}
 	svc, err := auth.New(ctx, db, cfg.Auth)
 	if err != nil {
@@ -76,7 +85,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	}
 	var draining atomic.Bool
 	checks := []rest.ReadyCheck{
-		{Name: "database", Check: func(ctx context.Context) error { return dbh.Ping(ctx, dbh.Timeout) }},
+		{Name: "database", Check: func(ctx context.Context) error { return st.Ping(ctx, st.Timeout) }},
 		{Name: "shutdown", Check: func(context.Context) error {
 			if draining.Load() {
 				return errors.New("shutting down")
@@ -84,7 +93,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 			return nil
 		}},
 	}
-	if check := migrationsCheck(dbh); check != nil {
+	if check := migrationsCheck(st); check != nil {
 		checks = append(checks, rest.ReadyCheck{Name: "migrations", Check: check})
 	}
 	h, err := rest.NewRouter(rest.Options{
@@ -143,7 +152,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
 	}
 	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
-		"playground", cfg.Playground, "database", redactURL(cfg.DatabaseURL))
+		"playground", cfg.Playground, "database", st.Name)
 	if ready != nil {
 		ready <- addr
 	}
@@ -193,11 +202,21 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	return nil
 }
 
-// migrationsCheck is the readiness hook "migrations current": it returns a check that
-// fails while the database schema is behind the binary, or nil for no such check.
-// HOOK: wired to the versioned migrations (authbff migrate) when they land.
-func migrationsCheck(_ *auth.Database) func(context.Context) error {
-	return nil
+// migrationsCheck is the readiness check "migrations": the database schema is exactly
+// this binary's (no pending, unknown or altered migration), so that a replica whose
+// database another release migrated ahead, or that someone rolled back, leaves the load
+// balancer instead of answering with the wrong schema. SELECTs only.
+func migrationsCheck(st *auth.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		status, err := st.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if !status.Current() {
+			return status.Check(st.Name)
+		}
+		return nil
+	}
 }
 
 // newLogger writes text (the default, for people) or JSON (AUTH_LOG_FORMAT=json, for
@@ -222,19 +241,4 @@ func displayAddr(addr string) string {
 		return "localhost:" + strings.TrimPrefix(addr, "0.0.0.0:")
 	}
 	return addr
-}
-
-// redactURL hides a password in a database URL before it is logged.
-func redactURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return u
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		cred := rest[:at]
-		if user, _, ok := strings.Cut(cred, ":"); ok {
-			return scheme + "://" + user + ":***@" + rest[at+1:]
-		}
-	}
-	return u
 }

@@ -57,6 +57,15 @@ type Config struct {
 	// Metrics counts logins, rate-limit refusals, the hash queue and the outbox (nil: none).
 	Metrics *metrics.Set
 
+	// AuditRetention is how long audit events are kept; the janitor deletes older ones
+	// (AUTH_AUDIT_RETENTION, default 365 days).
+	AuditRetention time.Duration
+
+	// Operator marks a service built for an operator command (`authbff users …`): New
+	// neither creates nor rotates signing keys and secrets, so a command changes only
+	// what it says it changes. Such a service cannot issue tokens.
+	Operator bool
+
 	Now  func() time.Time
 	Rand io.Reader
 	Log  *slog.Logger
@@ -110,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LockoutThreshold <= 0 {
 		c.LockoutThreshold = 100
+	}
+	if c.AuditRetention <= 0 {
+		c.AuditRetention = 365 * 24 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -24,8 +24,8 @@ type SQLLimitStore struct {
 }
 
 // NewSQLLimitStore returns a LimitStore on d's rate_limits table.
-func NewSQLLimitStore(d *Database) *SQLLimitStore {
-	s := &SQLLimitStore{db: d.SQL, timeout: d.Timeout, take: pgTake}
+func NewSQLLimitStore(d *Store) *SQLLimitStore {
+	s := &SQLLimitStore{db: d.DB, timeout: d.Timeout, take: pgTake}
 	if d.limits != nil {
 		s.db = d.limits
 	}

@@ -16,8 +16,11 @@ func stores(t testing.TB) map[string]auth.LimitStore {
 	t.Helper()
 	out := map[string]auth.LimitStore{"memory": auth.NewMemoryStore(0)}
 	open := func(url string) auth.LimitStore {
-		d, err := auth.Open(context.Background(), url, auth.DBOptions{})
+		d, err := auth.Open(context.Background(), url, auth.OpenOrCreate)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { d.Close() })

@@ -63,6 +63,9 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 		s.limits.store = NewMemoryStore(0)
 	}
 	s.hash.m = cfg.Metrics
+	if cfg.Operator {
+		return s, nil // an operator command creates no key and no secret
+	}
 	if err := s.initKeys(ctx); err != nil {
 		return nil, err
 	}

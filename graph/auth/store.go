@@ -4,12 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -18,28 +19,18 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
 
 	"authbff/ent"
+	"authbff/migrations"
 )
 
-// OpenDB opens the database named by an AUTH_DATABASE_URL value and migrates its schema:
-// "sqlite:PATH" (the directory is created), "sqlite::memory:", or "postgres://…".
-// SQLite runs with foreign keys on, WAL, a busy timeout, immediate write transactions
-// (no lock-upgrade deadlocks) and synchronous=FULL, so a 200 survives a crash.
-var migrateMu sync.Mutex
-
-func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
-	d, err := Open(ctx, url, DBOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return d.Client, nil
-}
-
-// Database is an open, migrated database: the ent client every query goes through
-// (each call under DBOptions.Timeout) and the pool under it (readiness, pool metrics).
-type Database struct {
+// Store is an open database: the ent client, the handle under it, and how messages name it.
+type Store struct {
 	Client  *ent.Client
-	SQL     *sql.DB
-	Dialect string
+	DB      *sql.DB
+	Dialect string // migrations.SQLite or migrations.Postgres
+	// Name is the database as messages name it: the absolute SQLite path, or the
+	// PostgreSQL URL with its password hidden.
+	Name string
+	// Timeout bounds every call of Client (AUTH_DB_TIMEOUT).
 	Timeout time.Duration
 	// limits is the pool of the rate-limit store on PostgreSQL: its connections commit
 	// with synchronous_commit=off (a counter need not wait for a WAL flush; a server
@@ -47,27 +38,29 @@ type Database struct {
 	limits *sql.DB
 }
 
-// Ping checks that the database answers within timeout.
-func (d *Database) Ping(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return d.SQL.PingContext(ctx)
+// OpenMode says whether Open may create a SQLite database file.
+type OpenMode int
+
+const (
+	// OpenExisting refuses a SQLite file that does not exist (operator commands never
+	// create a database as a side effect).
+	OpenExisting OpenMode = iota
+	// OpenOrCreate creates the SQLite file and its directory (serve, migrate up).
+	OpenOrCreate
+)
+
+// Open opens the database named by an AUTH_DATABASE_URL value without touching its
+// schema: "sqlite:PATH", "sqlite::memory:", or "postgres://…". SQLite runs with foreign
+// keys on, WAL, a busy timeout, immediate write transactions (no lock-upgrade
+// deadlocks) and synchronous=FULL, so a 200 survives a crash.
+func Open(ctx context.Context, url string, mode OpenMode) (*Store, error) {
+	return OpenWith(ctx, url, mode, DBOptions{})
 }
 
-// Close closes the client and its pool.
-func (d *Database) Close() error {
-	if d.limits != nil {
-		d.limits.Close()
-	}
-	return d.Client.Close()
-}
-
-// limitPoolSize is the rate-limit store's own pool on PostgreSQL (counted in the
-// per-replica budget: AUTH_DB_MAX_CONNS + 4).
-const limitPoolSize = 4
-
-// Open is OpenDB with pool and deadline options.
-func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
+// OpenWith is Open with pool and deadline options (AUTH_DB_*): every call of the ent
+// client runs under o.Timeout.
+func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Store, error) {
+	st := &Store{}
 	var drv *entsql.Driver
 	var limits *sql.DB
 	o = o.withDefaults(strings.HasPrefix(url, "postgres"), runtime.NumCPU())
@@ -78,12 +71,23 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 		var dsn string
 		memory := path == ":memory:"
 		if memory {
+			st.Name = "sqlite::memory:"
 			dsn = "file:authbff-" + rand.Text() + "?mode=memory&cache=shared&" + opts
 		} else {
 			if path == "" {
 				return nil, fmt.Errorf("AUTH_DATABASE_URL %q: no path after sqlite", url)
 			}
-			if dir := filepath.Dir(path); dir != "." {
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return nil, err
+			}
+			st.Name = abs
+			if mode == OpenExisting {
+				if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+					return nil, fmt.Errorf("database %s does not exist (AUTH_DATABASE_URL=%s): point AUTH_DATABASE_URL at the right file, or create it with `authbff migrate up`", abs, url)
+				}
+				opts += "&mode=rw"
+			} else if dir := filepath.Dir(path); dir != "." {
 				if err := os.MkdirAll(dir, 0o700); err != nil {
 					return nil, fmt.Errorf("creating %s: %w", dir, err)
 				}
@@ -99,6 +103,7 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 			db.SetConnMaxLifetime(o.ConnMaxLifetime)
 			db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 		}
+		st.DB, st.Dialect = db, migrations.SQLite
 		drv = entsql.OpenDB(dialect.SQLite, db)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db, err := sql.Open("pgx", postgresDSN(url, o.Timeout))
@@ -109,6 +114,7 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 		db.SetMaxIdleConns(o.MaxIdleConns)
 		db.SetConnMaxLifetime(o.ConnMaxLifetime)
 		db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
+		st.DB, st.Dialect, st.Name = db, migrations.Postgres, RedactURL(url)
 		drv = entsql.OpenDB(dialect.Postgres, db)
 		limits, err = sql.Open("pgx", postgresDSN(url, o.Timeout)+"&synchronous_commit=off")
 		if err != nil {
@@ -121,27 +127,89 @@ func Open(ctx context.Context, url string, o DBOptions) (*Database, error) {
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL must start with sqlite: or postgres://")
 	}
-	client := ent.NewClient(ent.Driver(deadlineDriver{Driver: drv, timeout: o.Timeout}))
+	st.Client = ent.NewClient(ent.Driver(deadlineDriver{Driver: drv, timeout: o.Timeout}))
+	st.Timeout, st.limits = o.Timeout, limits
 	pctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	if err := drv.DB().PingContext(pctx); err != nil {
-		client.Close()
-		if limits != nil {
-			limits.Close()
-		}
-		return nil, fmt.Errorf("connecting to the database: %w", err)
+	if err := st.DB.PingContext(pctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("connecting to database %s: %w", st.Name, err)
 	}
-	migrateMu.Lock() // ent's migration mutates package-level table definitions
-	// The migrator reads *sql.Rows itself: it runs on the plain driver (its own
-	// statements are few and bounded by ctx).
-	err := ent.NewClient(ent.Driver(drv)).Schema.Create(ctx)
-	migrateMu.Unlock()
+	return st, nil
+}
+
+// Ping checks that the database answers within timeout (readiness).
+func (s *Store) Ping(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return s.DB.PingContext(ctx)
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if s.limits != nil {
+		s.limits.Close()
+	}
+	return s.Client.Close()
+}
+
+// limitPoolSize is the rate-limit store's own pool on PostgreSQL (counted in the
+// per-replica budget: AUTH_DB_MAX_CONNS + 4).
+const limitPoolSize = 4
+
+// Status compares the database with the binary's migrations (SELECTs only).
+func (s *Store) Status(ctx context.Context) (migrations.Status, error) {
+	st, err := migrations.ReadStatus(ctx, s.DB, s.Dialect)
 	if err != nil {
-		client.Close()
-		if limits != nil {
-			limits.Close()
-		}
-		return nil, fmt.Errorf("migrating the database: %w", err)
+		return st, fmt.Errorf("database %s: %w", s.Name, err)
 	}
-	return &Database{Client: client, SQL: drv.DB(), Dialect: drv.Dialect(), Timeout: o.Timeout, limits: limits}, nil
+	return st, nil
+}
+
+// Migrate applies the pending migrations under the migration lock.
+func (s *Store) Migrate(ctx context.Context) ([]migrations.Migration, error) {
+	done, err := migrations.Up(ctx, s.DB, s.Dialect, s.Name)
+	if err != nil && !errors.Is(err, migrations.ErrAhead) {
+		return done, fmt.Errorf("migrating database %s: %w", s.Name, err)
+	}
+	return done, err
+}
+
+// RequireCurrent returns an error naming the database unless its schema is exactly the
+// binary's: what every operator command checks before it reads or writes.
+func (s *Store) RequireCurrent(ctx context.Context) error {
+	st, err := s.Status(ctx)
+	if err != nil {
+		return err
+	}
+	return st.Check(s.Name)
+}
+
+// OpenDB opens the database (creating a SQLite file) and applies pending migrations:
+// what tests and embedded uses want.
+func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
+	st, err := Open(ctx, url, OpenOrCreate)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st.Client, nil
+}
+
+// RedactURL hides a password in a database URL before it is shown or logged.
+func RedactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		cred := rest[:at]
+		if user, _, ok := strings.Cut(cred, ":"); ok {
+			return scheme + "://" + user + ":***@" + rest[at+1:]
+		}
+	}
+	return u
 }

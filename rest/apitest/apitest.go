@@ -40,7 +40,7 @@ type Env struct {
 	Clock  *Clock
 	Config auth.Config
 	// Database is the open database (pool, dialect); Metrics the process's metrics.
-	Database *auth.Database
+	Database *auth.Store
 	Metrics  *metrics.Set
 }
 
@@ -95,13 +95,16 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(s)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	dbh, err := auth.Open(ctx, s.dbURL, s.dbOpts)
+	dbh, err := auth.OpenWith(ctx, s.dbURL, auth.OpenOrCreate, s.dbOpts)
 	if err != nil {
 		t.Fatalf("opening database: %v", err)
 	}
+	if _, err := dbh.Migrate(ctx); err != nil {
+		t.Fatalf("migrating database: %v", err)
+	}
 	db := dbh.Client
 	m := metrics.New()
-	m.WatchDB(dbh.SQL)
+	m.WatchDB(dbh.DB)
 	s.cfg.Metrics = m
 	if s.sqlLimit {
 		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
@@ -130,7 +133,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		srv.Close()
 		cancel()
 		wg.Wait()
-		db.Close()
+		dbh.Close()
 	})
 	return &Env{T: t, DB: db, Svc: svc, Server: srv, URL: srv.URL, Logs: logs, Clock: clock, Config: s.cfg,
 		Database: dbh, Metrics: m}
