@@ -50,12 +50,26 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	rc, opErr := exec.CreateOperationContext(ctx, &params)
 	if opErr != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), capErrors(opErr))
 		writeResponse(w, resp)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// maxDocumentErrors is how many errors about a document an answer lists (graphql-js
+// stops at 100 too): a document with thousands of unknown fields would otherwise cost
+// more to present and send than to validate.
+const maxDocumentErrors = 100
+
+func capErrors(list gqlerror.List) gqlerror.List {
+	if len(list) <= maxDocumentErrors {
+		return list
+	}
+	more := gqlerror.Errorf("Too many errors: %d in all; the first %d are shown", len(list), maxDocumentErrors)
+	more.Extensions = map[string]any{"code": list[0].Extensions["code"]}
+	return append(list[:maxDocumentErrors:maxDocumentErrors], more)
 }
 
 func codeForStatus(status int) string {
@@ -104,7 +118,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	params.ReadTime.End = graphql.Now()
 	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), capErrors(opErr)))
 		return
 	}
 	if rc.Operation.Operation != ast.Query {
