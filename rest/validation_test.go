@@ -116,7 +116,12 @@ func TestValidationBadJSON(t *testing.T) {
 		{name: "IndexInCodePoints", path: pForgot, body: `{"é": }`, want: bad("6", "Expecting value")},
 		{name: "IndexAfterBOM", path: pForgot, body: "\ufeff{\"email\": }", want: bad("10", "Expecting value")},
 		{name: "SingleQuotes", path: pForgot, body: `{'email': 1}`, want: bad("1", "Expecting property name enclosed in double quotes")},
-		{name: "TrailingComma", path: pForgot, body: `{"email":"a",}`, want: bad("13", "Expecting property name enclosed in double quotes")},
+		// CPython 3.13 (CONTRACT.md §3): at the comma's index.
+		{name: "TrailingCommaObject", path: pForgot, body: `{"email":"a",}`, want: bad("12", "Illegal trailing comma before end of object")},
+		{name: "TrailingCommaObjectSpaced", path: pForgot, body: "{\"email\":\"a\" ,\n }", want: bad("13", "Illegal trailing comma before end of object")},
+		{name: "TrailingCommaArray", method: http.MethodPut, path: pProfile, auth: true, body: `{"preferences":[1,]}`,
+			want: bad("17", "Illegal trailing comma before end of array")},
+		{name: "CommaWithoutValue", path: pForgot, body: `{"email":"a",,}`, want: bad("13", "Expecting property name enclosed in double quotes")},
 		{name: "Unclosed", path: pForgot, body: `{"email": "a"`, want: bad("13", "Expecting ',' delimiter")},
 		{name: "MissingColon", path: pForgot, body: `{"email" "a"}`, want: bad("9", "Expecting ':' delimiter")},
 		{name: "ExtraData", path: pForgot, body: `{"email": "a@example.com"} x`, want: bad("27", "Extra data")},

@@ -3,7 +3,8 @@
 //
 // Legacy clients depend on the exact bytes of FastAPI's 422 answers. For a body
 // that is not valid JSON, FastAPI reports the message and the position of the
-// json.JSONDecodeError raised by CPython 3.11's json.loads (C scanner), and for a
+// json.JSONDecodeError raised by CPython's json.loads (C scanner; 3.11, plus 3.13's
+// trailing-comma errors, as CONTRACT.md §3 requires), and for a
 // field of the wrong type it echoes the decoded value, serialized by
 // json.dumps(value, ensure_ascii=False, separators=(",", ":")). Go's
 // encoding/json accepts a different language (no NaN or Infinity, different
@@ -115,8 +116,10 @@ var (
 	}
 )
 
-// Decode parses data like CPython 3.11's json.loads(data) for data given as
-// bytes (C-accelerated scanner, default arguments).
+// Decode parses data like CPython 3.13's json.loads(data) for data given as
+// bytes (C-accelerated scanner, default arguments). The golden cases come from
+// 3.11; 3.13 differs only in reporting a trailing comma ("Illegal trailing comma
+// before end of object" / "... of array" at the comma's index), which Decode does.
 //
 // Values: nil (null), bool, Number, string, []any, *Object. Decode makes one
 // string copy of data and returns strings without escapes and number literals
@@ -596,7 +599,10 @@ func (d *decoder) object(i int) (any, int, error) {
 			if i >= n || data[i] != ',' {
 				return nil, i, syntaxErr("Expecting ',' delimiter", i)
 			}
-			i = skipSpace(data, i+1)
+			comma := i
+			if i = skipSpace(data, i+1); i < n && data[i] == '}' {
+				return nil, i, syntaxErr("Illegal trailing comma before end of object", comma) // CPython 3.13
+			}
 		}
 	}
 	d.depth--
@@ -658,7 +664,10 @@ func (d *decoder) array(i int) (any, int, error) {
 			if i >= n || data[i] != ',' {
 				return nil, i, syntaxErr("Expecting ',' delimiter", i)
 			}
-			i = skipSpace(data, i+1)
+			comma := i
+			if i = skipSpace(data, i+1); i < n && data[i] == ']' {
+				return nil, i, syntaxErr("Illegal trailing comma before end of array", comma) // CPython 3.13
+			}
 		}
 	}
 	d.depth--
