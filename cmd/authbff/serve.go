@@ -74,15 +74,8 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	serverLog := newServerLog(log, time.Now) // serverLog.TLSHandshakeFailures(): for /metrics
+	srv := newHTTPServer(h, serverLog, cfg.TLSCertFile != "")
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { svc.RunMailer(mailCtx) })
@@ -127,6 +120,23 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is the server with its timeouts and, when it terminates TLS, tlsConfig.
+func newHTTPServer(h http.Handler, sl *serverLog, withTLS bool) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          sl.Logger(),
+	}
+	if withTLS {
+		srv.TLSConfig = tlsConfig()
+	}
+	return srv
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
