@@ -115,6 +115,14 @@ func (x costExtension) MutateOperationParameters(ctx context.Context, p *graphql
 		errcode.Set(gerr, errcode.ValidationFailed)
 		return gerr
 	}
+	// Not a cost, but also a property of the document alone: a string literal with a
+	// lone surrogate (gqlparser would read U+FFFD) is refused, naming the argument.
+	if gerr := literalSurrogateRefusal(doc, p.Query); gerr != nil {
+		if gerr.Extensions == nil {
+			errcode.Set(gerr, errcode.ValidationFailed)
+		}
+		return gerr
+	}
 	return nil
 }
 

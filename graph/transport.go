@@ -1,12 +1,14 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -33,9 +35,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	w.Header().Set("Content-Type", "application/json")
 	start := graphql.Now()
 	var params graphql.RawParams
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, t.maxBody))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		err = dec.Decode(&params)
+	}
+	if err != nil {
 		status, msg := http.StatusBadRequest, "The request body is not a valid GraphQL request (a JSON object with a query)."
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -44,6 +50,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		w.WriteHeader(status)
 		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: msg,
 			Extensions: map[string]any{"code": codeForStatus(status)}}}})
+		return
+	}
+	if gerr, bad := unicodeRefusal(body, []any{"variables"}, params.Variables); gerr != nil {
+		if bad {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{gerr}})
 		return
 	}
 	params.Headers = r.Header
@@ -105,6 +118,12 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
 	}
 	q := r.URL.Query()
+	for _, k := range []string{"query", "operationName"} {
+		if !utf8.ValidString(q.Get(k)) {
+			fail(http.StatusBadRequest, "BAD_REQUEST", "The request is not valid UTF-8 text.")
+			return
+		}
+	}
 	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
 	params.ReadTime.Start = graphql.Now()
 	if v := q.Get("variables"); v != "" {
@@ -112,6 +131,13 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		dec.UseNumber()
 		if err := dec.Decode(&params.Variables); err != nil {
 			fail(http.StatusBadRequest, "BAD_REQUEST", "The variables parameter is not a JSON object.")
+			return
+		}
+		if gerr, bad := unicodeRefusal([]byte(v), nil, params.Variables); gerr != nil {
+			if bad {
+				w.WriteHeader(http.StatusBadRequest)
+			}
+			writeResponse(w, &graphql.Response{Errors: gqlerror.List{gerr}})
 			return
 		}
 	}

@@ -138,6 +138,10 @@ func FuzzGraphQL(f *testing.F) {
 		{strings.Repeat("{ ... on Query ", 12) + "{ __typename }" + strings.Repeat(" }", 12), `{}`},
 		{strings.Repeat("[", 130) + strings.Repeat("]", 130), `{}`},
 		{`{ me { ...U } } fragment U on User { id ...V } fragment V on User { ...U }`, `{}`},
+		// Lone surrogates (issue 8 §6), in a literal and in a variable.
+		{`{ inviteInfo(token: "a\ud800b") { valid } }`, `{}`},
+		{`query($t: String!) { inviteInfo(token: $t) { valid } }`, `{"t":"\udc00"}`},
+		{`mutation($p: JSONObject) { updateProfile(input:{preferences:$p}) { id } }`, `{"p":{"\ud800":["\ud83d\ude00"]}}`},
 	} {
 		f.Add(s[0], s[1], "")
 	}

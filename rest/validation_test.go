@@ -568,3 +568,30 @@ func TestPasswordPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestValidationLoneSurrogates (issue 8 §6): a lone surrogate in a string (an escape
+// such as "\ud800", or its raw bytes, which Python's decoder accepts) is a 422
+// string_unicode entry naming the field, never a silent U+FFFD: two different
+// passwords must not become one. Invalid UTF-8, raw surrogate bytes included (ED A0 80:
+// no UTF-8 encoder writes them), stays a 400.
+func TestValidationLoneSurrogates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.Do(http.MethodPost, pForgot, "{\"email\":\"a\xed\xa0\x80@example.com\"}", "")
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"BAD_REQUEST"`) {
+		t.Errorf("raw surrogate bytes: %d %s", r.Status, r.Body)
+	}
+	const msg = "Input should be a valid string, unable to parse raw data as a unicode string"
+	runValidationCases(t, []vcase{
+		{name: "LoginPasswordRedacted", path: pLogin, body: `{"username":"vera","password":"\ud800-correct-horse"}`,
+			want: detail(entry("string_unicode", `["body","password"]`, msg, `"[redacted]"`, ""))},
+		{name: "LowSurrogateUsername", path: pLogin, body: `{"username":"ve\udc00ra","password":"x"}`,
+			want: detail(entry("string_unicode", `["body","username"]`, msg, `"ve�ra"`, ""))},
+		{name: "ProfileFullName", method: http.MethodPut, path: pProfile, auth: true, body: `{"full_name":"Ada \ud800"}`,
+			want: detail(entry("string_unicode", `["body","full_name"]`, msg, `"Ada �"`, ""))},
+		{name: "InsidePreferences", method: http.MethodPut, path: pProfile, auth: true, body: `{"preferences":{"a":["x","\udfff"]}}`,
+			want: detail(entry("string_unicode", `["body","preferences","a",1]`, msg, `"�"`, ""))},
+		{name: "PreferencesKey", method: http.MethodPut, path: pProfile, auth: true, body: `{"settings":{"\ud800":1}}`,
+			want: detail(entry("string_unicode", `["body","settings","�"]`, msg, `"�"`, ""))},
+	})
+}
