@@ -328,9 +328,22 @@ func BenchmarkDocumentCost(b *testing.B) {
 				verdict = errs[0].Code() + ": " + errs[0].Message
 			}
 			b.Logf("%s n=%d: %.1f KB, %s", c.name, c.n, kb, verdict[:min(len(verdict), 120)])
+			// Each iteration sends a distinct document (a comment differs), so that the
+			// query cache never spares the work being measured.
+			bodies := make([][]byte, 0, 64)
+			for i := range cap(bodies) {
+				r, _ := json.Marshal(map[string]any{"query": fmt.Sprintf("%s\n# %d", doc, i)})
+				bodies = append(bodies, r)
+			}
+			n := 0
 			b.ResetTimer()
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(raw))
+				body := bodies[n%len(bodies)]
+				if n >= len(bodies) {
+					body = []byte(strings.Replace(string(body), "\\n# ", fmt.Sprintf("\\n# %d-", n), 1))
+				}
+				n++
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				h.ServeHTTP(httptest.NewRecorder(), req)
 			}
