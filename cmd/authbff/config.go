@@ -29,6 +29,10 @@ type config struct {
 	ShutdownWait   time.Duration
 	LogLevel       string
 	MailTemplates  string // AUTH_MAIL_TEMPLATES_DIR
+	// AutoMigrate (AUTH_AUTO_MIGRATE): serve applies pending migrations at start.
+	AutoMigrate bool
+	// JWTAlgSet: AUTH_JWT_ALG was given (commands then never switch algorithm on their own).
+	JWTAlgSet bool
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors
@@ -50,6 +54,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		CORSOrigins:   p.list("AUTH_CORS_ORIGINS"),
 		TLSCertFile:   p.str("AUTH_TLS_CERT_FILE", ""),
 		TLSKeyFile:    p.str("AUTH_TLS_KEY_FILE", ""),
+		AutoMigrate:   p.onOff("AUTH_AUTO_MIGRATE", true),
+		JWTAlgSet:     p.str("AUTH_JWT_ALG", "") != "",
 	}
 	c.Auth = auth.Config{
 		AllowRegistration: p.boolean("AUTH_ALLOW_REGISTRATION", true),
@@ -61,6 +67,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		JWTAlg:            p.oneOf("AUTH_JWT_ALG", auth.AlgHS256, auth.AlgHS256, auth.AlgEdDSA),
 		Audience:          p.str("AUTH_JWT_AUDIENCE", ""),
 		JWTSecret:         []byte(p.str("AUTH_JWT_SECRET", "")),
+		AuditRetention:    p.duration("AUTH_AUDIT_RETENTION", 365*24*time.Hour),
 		FrontendURL:       strings.TrimRight(p.str("AUTH_FRONTEND_URL", "http://localhost:3000"), "/"),
 		MailFrom:          p.str("AUTH_MAIL_FROM", "no-reply@localhost"),
 		Hash: auth.HashParams{
