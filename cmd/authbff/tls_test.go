@@ -22,25 +22,25 @@ import (
 	"time"
 )
 
-// syncBuffer is a log destination shared by the server's goroutines and the test.
-type syncBuffer struct {
+// logBuffer is a log destination shared by the server's goroutines and the test.
+type logBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *logBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *logBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-func (s *syncBuffer) lines(level string) int {
+func (s *logBuffer) lines(level string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return strings.Count(s.b.String(), "level="+level)
@@ -49,7 +49,7 @@ func (s *syncBuffer) lines(level string) int {
 // tlsServer starts newHTTPServer with TLS on a free port, with a self-signed ECDSA
 // certificate, and returns its address, the certificate pool a client trusts, the
 // server log and the log output.
-func tlsServer(t *testing.T, now func() time.Time) (string, *x509.CertPool, *serverLog, *syncBuffer) {
+func tlsServer(t *testing.T, now func() time.Time) (string, *x509.CertPool, *serverLog, *logBuffer) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -81,7 +81,7 @@ func tlsServer(t *testing.T, now func() time.Time) (string, *x509.CertPool, *ser
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 
-	out := &syncBuffer{}
+	out := &logBuffer{}
 	sl := newServerLog(slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})), now)
 	srv := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }), sl, true)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -200,7 +200,7 @@ func TestTLSHandshakeFailuresCountedNotShouted(t *testing.T) {
 // TestServerLogKeepsOtherErrors: what net/http reports besides handshakes stays a WARN.
 func TestServerLogKeepsOtherErrors(t *testing.T) {
 	t.Parallel()
-	out := &syncBuffer{}
+	out := &logBuffer{}
 	sl := newServerLog(slog.New(slog.NewTextHandler(out, nil)), time.Now)
 	sl.Logger().Printf("http: Accept error: too many open files; retrying in 5ms")
 	if out.lines("WARN") != 1 || sl.TLSHandshakeFailures() != 0 {
