@@ -18,6 +18,7 @@ const (
 	EventRegistered        = "registered"
 	EventLoginSucceeded    = "login_succeeded"
 	EventLoginFailed       = "login_failed"
+	EventAccountLocked     = "account_locked"
 	EventLoggedOut         = "logged_out"
 	EventRefreshReuse      = "refresh_reuse_detected"
 	EventPasswordChanged   = "password_changed"
