@@ -61,6 +61,9 @@ func TestBrokenOperationIsRefused(t *testing.T) {
 		`query { result: me { nope } }`,
 		`query { me { id } }`,
 		`query($x: Int) { result: authConfig { allowRegistration } }`,
+		// A root field with variables but no validation form: refused at start-up,
+		// never a panic (a 500) on the first malformed body.
+		`mutation($id: ID!) { result: revokeSession(id: $id) }`,
 	} {
 		if _, err := parseOperation(schema, "inline", text); err == nil {
 			t.Errorf("operation %q was accepted", text)

@@ -157,7 +157,10 @@ var forms = map[string][]spec{
 
 // FormFields returns the field names of a form in declaration order (nil if unknown).
 func FormFields(form string) []string {
-	specs := forms[form]
+	specs, ok := forms[form]
+	if !ok {
+		return nil
+	}
 	names := make([]string, len(specs))
 	for i, s := range specs {
 		names[i] = s.name
