@@ -31,13 +31,18 @@ func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
+// codeComplexityLimit is gqlgen's own code for this refusal (unexported there); clients
+// written against gqlgen's complexity extension know it. Not an auth.Code: no REST route
+// can reach it (persisted operations are not cost-limited).
+const codeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+
 func (c *complexityLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	w := complexityWalker{ctx: ctx, es: c.es, schema: c.es.Schema(), vars: rc.Variables, memo: map[string]int{}}
 	n := w.set(rc.Operation.SelectionSet)
 	rc.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
 	if n > c.limit {
 		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", n, c.limit)
-		err.Extensions = map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED"}
+		err.Extensions = map[string]any{"code": codeComplexityLimit}
 		return err
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"authbff/graph/auth"
 )
 
 // postTransport is gqlgen's POST transport without its one flaw for an auth service:
@@ -87,15 +89,15 @@ func capErrors(list gqlerror.List) gqlerror.List {
 
 func codeForStatus(status int) string {
 	if status == http.StatusRequestEntityTooLarge {
-		return "PAYLOAD_TOO_LARGE"
+		return string(auth.CodePayloadTooLarge)
 	}
-	return "BAD_REQUEST"
+	return string(auth.CodeBadRequest)
 }
 
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b = []byte(`{"errors":[{"message":"An unexpected error occurred","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}`)
+		b = []byte(`{"errors":[{"message":"` + auth.MsgInternal + `","extensions":{"code":"` + string(auth.CodeInternal) + `"}}],"data":null}`)
 	}
 	_, _ = w.Write(b)
 }
@@ -120,7 +122,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	q := r.URL.Query()
 	for _, k := range []string{"query", "operationName"} {
 		if !utf8.ValidString(q.Get(k)) {
-			fail(http.StatusBadRequest, "BAD_REQUEST", "The request is not valid UTF-8 text.")
+			fail(http.StatusBadRequest, string(auth.CodeBadRequest), "The request is not valid UTF-8 text.")
 			return
 		}
 	}
@@ -130,7 +132,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		dec := json.NewDecoder(strings.NewReader(v))
 		dec.UseNumber()
 		if err := dec.Decode(&params.Variables); err != nil {
-			fail(http.StatusBadRequest, "BAD_REQUEST", "The variables parameter is not a JSON object.")
+			fail(http.StatusBadRequest, string(auth.CodeBadRequest), "The variables parameter is not a JSON object.")
 			return
 		}
 		if gerr, bad := unicodeRefusal([]byte(v), nil, params.Variables); gerr != nil {
@@ -149,7 +151,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	if rc.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
-		fail(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.")
+		fail(http.StatusMethodNotAllowed, string(auth.CodeMethodNotAllowed), "Mutations must be sent with POST.")
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
@@ -171,6 +173,6 @@ func (refuseTransport) Do(w http.ResponseWriter, r *http.Request, _ graphql.Grap
 	w.WriteHeader(http.StatusUnsupportedMediaType)
 	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
 		Message:    "GraphQL requests are POSTed as application/json (or sent with GET for queries).",
-		Extensions: map[string]any{"code": "BAD_REQUEST"},
+		Extensions: map[string]any{"code": string(auth.CodeBadRequest)},
 	}}})
 }

@@ -192,7 +192,7 @@ func samePrefix(p, prefix []any) bool {
 }
 
 func badRequest(msg string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(auth.CodeBadRequest)}}
 }
 
 // validationEntry is a VALIDATION_ERROR with one entry at loc (GraphQL's argument or

@@ -457,6 +457,10 @@ func TestWrongMethod(t *testing.T) {
 		{"ErrDeleteProfile", http.MethodDelete, pProfile, []string{"GET", "PUT"}},
 		{"ErrGetPassword", http.MethodGet, pPassword, []string{"PUT"}},
 		{"ErrPostInviteInfo", http.MethodPost, pInviteInfo, []string{"GET"}},
+		{"ErrPutGraphQL", http.MethodPut, "/graphql", []string{"GET", "POST"}},
+		{"ErrPostJWKS", http.MethodPost, "/.well-known/jwks.json", []string{"GET"}},
+		{"ErrPostHealthz", http.MethodPost, "/healthz", []string{"GET"}},
+		{"ErrDeleteReadyz", http.MethodDelete, "/readyz", []string{"GET"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -176,7 +176,7 @@ func writeUnavailable(w http.ResponseWriter, r *http.Request, now time.Time) {
 	e := &auth.Error{Code: auth.CodeServiceUnavailable, Message: auth.MsgUnavailable, RetryAfter: 2}
 	if r.URL.Path == "/graphql" {
 		w.Header().Set("Retry-After", "2")
-		body := fmt.Sprintf(`{"errors":[{"message":%q,"extensions":{"code":"SERVICE_UNAVAILABLE","details":{"retry_after":2}}}],"data":null}`, e.Message)
+		body := fmt.Sprintf(`{"errors":[{"message":%q,"extensions":{"code":%q,"details":{"retry_after":2}}}],"data":null}`, e.Message, e.Code)
 		writeJSON(w, http.StatusServiceUnavailable, []byte(body))
 		return
 	}

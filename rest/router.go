@@ -74,7 +74,6 @@ func NewRouter(o Options) (http.Handler, error) {
 		maxBody:   o.MaxBodyBytes,
 	}
 	schema := o.Resolver.NewExecutableSchema().Schema()
-	allowed := map[string][]string{}
 	r := chi.NewRouter()
 	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders, o.timeout(o.RequestTimeout))
 	if len(o.CORSOrigins) > 0 {
@@ -96,7 +95,6 @@ func NewRouter(o Options) (http.Handler, error) {
 				return
 			}
 			sub.Method(rt.method, rt.path, a.handle(rt, op))
-			allowed[Prefix+rt.path] = append(allowed[Prefix+rt.path], rt.method)
 		}
 	})
 	if loadErr != nil {
@@ -104,34 +102,50 @@ func NewRouter(o Options) (http.Handler, error) {
 	}
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", o.readyz(o.ReadyChecks))
-	allowed["/healthz"], allowed["/readyz"] = []string{http.MethodGet}, []string{http.MethodGet}
 	if o.Metrics != nil && !o.MetricsElsewhere {
 		r.Method(http.MethodGet, "/metrics", o.Metrics.Handler())
-		allowed["/metrics"] = []string{http.MethodGet}
 	}
 	r.Get("/.well-known/jwks.json", func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		writeJSON(w, http.StatusOK, o.Resolver.Auth.JWKS())
 	})
-	allowed["/.well-known/jwks.json"] = []string{http.MethodGet}
 	gql := o.Resolver.NewHandler(o.GraphQL)
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
-	allowed["/graphql"] = []string{http.MethodGet, http.MethodPost}
 	if o.Playground {
 		r.Get("/playground", playground.Handler("authbff GraphQL", "/graphql"))
-		allowed["/playground"] = []string{http.MethodGet}
 	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, "", o.Now())
 	})
+	allowed, err := allowedMethods(r)
+	if err != nil {
+		return nil, err
+	}
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		methods := slices.Clone(allowed[strings.TrimSuffix(req.URL.Path, "/")])
-		slices.Sort(methods)
-		w.Header().Set("Allow", strings.Join(methods, ", "))
+		w.Header().Set("Allow", allowed[strings.TrimSuffix(req.URL.Path, "/")])
 		writeError(w, &auth.Error{Code: auth.CodeMethodNotAllowed, Message: "Method Not Allowed"}, "", o.Now())
 	})
 	return r, nil
+}
+
+// allowedMethods is the Allow header of each mounted path ("GET, POST"), read from the
+// router itself so that a 405 can never disagree with the routes.
+func allowedMethods(r chi.Routes) (map[string]string, error) {
+	byPath := map[string][]string{}
+	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(route, "/")
+		if !slices.Contains(byPath[route], method) {
+			byPath[route] = append(byPath[route], method)
+		}
+		return nil
+	})
+	out := make(map[string]string, len(byPath))
+	for path, methods := range byPath {
+		slices.Sort(methods)
+		out[path] = strings.Join(methods, ", ")
+	}
+	return out, err
 }
 
 // requestContext gives each request an id (X-Request-ID), the caller's address and user
