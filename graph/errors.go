@@ -81,6 +81,27 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	return gerr
 }
 
+// keepDomainError is the in-process executor's presenter: it renders nothing and leaves
+// the domain error as the cause (anything else becomes the *auth.Error that
+// auth.Internal makes of it, SERVICE_UNAVAILABLE for a database that is down), so that a
+// transport other than /graphql maps one error type with its own renderer.
+func keepDomainError(ctx context.Context, err error) *gqlerror.Error {
+	gerr := graphql.DefaultErrorPresenter(ctx, err)
+	gerr.Err = DomainError(err)
+	return gerr
+}
+
+// DomainError is the *auth.Error behind an error of the executor NewExecutor returns.
+// A persisted operation fails only through the service, so anything else is internal.
+func DomainError(err error) *auth.Error {
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	ae, _ = auth.Internal(err).(*auth.Error)
+	return ae
+}
+
 // isGraphQLError reports whether err is gqlparser's or gqlgen's own (parse, validation,
 // variable coercion, argument unmarshalling): its message is safe and useful to show.
 func isGraphQLError(err error) bool {

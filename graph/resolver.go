@@ -70,10 +70,10 @@ type configurable interface {
 	SetDisableSuggestion(bool)
 }
 
-func (r *Resolver) configure(c configurable, o Options, cache graphql.Cache[*ast.QueryDocument]) {
+func (r *Resolver) configure(c configurable, o Options, cache graphql.Cache[*ast.QueryDocument], present graphql.ErrorPresenterFunc) {
 	c.SetQueryCache(cache)
 	c.SetParserTokenLimit(o.ParserTokenLimit)
-	c.SetErrorPresenter(r.presentError)
+	c.SetErrorPresenter(present)
 	c.SetRecoverFunc(r.recoverPanic)
 	c.Use(operationInfo{})
 	// Never "Did you mean" suggestions: see validationRules.
@@ -91,11 +91,13 @@ func (r *Resolver) NewExecutableSchema() graphql.ExecutableSchema {
 // NewExecutor returns an executor for running persisted operations in-process (the REST
 // adapter), configured as the /graphql handler except for the limits on documents
 // (depth, complexity, root fields): those bound what clients write, and the persisted
-// operations are fixed and validated at start-up.
+// operations are fixed and validated at start-up. Its errors are not rendered for
+// GraphQL: each carries the domain *auth.Error as its cause (see DomainError), which the
+// caller maps, and logs, once.
 func (r *Resolver) NewExecutor(o Options) *executor.Executor {
 	o = o.withDefaults()
 	x := executor.New(r.NewExecutableSchema())
-	r.configure(x, o, lru.New[*ast.QueryDocument](1000))
+	r.configure(x, o, lru.New[*ast.QueryDocument](1000), keepDomainError)
 	return x
 }
 
@@ -108,7 +110,7 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(refuseTransport{})
 	cache := lru.New[*ast.QueryDocument](1000)
-	r.configure(srv, o, cache)
+	r.configure(srv, o, cache, r.presentError)
 	srv.Use(costExtension{limits: costLimitsFor(o), tokenLimit: o.ParserTokenLimit, cache: cache})
 	srv.Use(&complexityLimit{limit: o.MaxComplexity})
 	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields, o.Introspection))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"authbff/graph"
 	"authbff/graph/auth"
@@ -72,7 +71,7 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 		}
 		resp := graph.Run(ctx, a.exec, &graphql.RawParams{Query: op.text, OperationName: op.name, Variables: vars})
 		if len(resp.Errors) > 0 {
-			a.fail(w, r, graphQLError(resp.Errors), prefix)
+			a.fail(w, r, graph.DomainError(resp.Errors[0]), prefix)
 			return
 		}
 		if rt.null {
@@ -88,37 +87,15 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 	}
 }
 
-// fail writes err as the envelope (or a 422). Internal causes that did not pass through
-// the GraphQL error presenter (which logs them) are logged here, with the request id.
+// fail writes err as the envelope (or a 422): the one place REST maps a domain error.
+// Internal and unavailable causes are logged here, once, with the request id (the
+// executor REST runs does not log: see graph.NewExecutor).
 func (a *adapter) fail(w http.ResponseWriter, r *http.Request, err error, prefix string) {
-	var ae *auth.Error
-	if !errors.As(err, &ae) {
-		ae, _ = auth.Internal(err).(*auth.Error)
-	}
-	var viaGraphQL *presented
-	if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && !errors.As(err, &viaGraphQL) {
+	ae := graph.DomainError(err)
+	if ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable {
 		a.report(r.Context(), ae)
 	}
 	writeError(w, ae, prefix, a.now())
-}
-
-// presented marks an error that came back from the executor (already logged there).
-type presented struct{ err error }
-
-func (p *presented) Error() string { return p.err.Error() }
-func (p *presented) Unwrap() error { return p.err }
-
-// graphQLError recovers the domain error behind the first GraphQL error. A persisted
-// operation only fails through the service, so anything else is internal.
-func graphQLError(errs gqlerror.List) error {
-	var ae *auth.Error
-	if errors.As(errs[0], &ae) {
-		return &presented{err: ae}
-	}
-	if code, _ := errs[0].Extensions["code"].(string); code == string(auth.CodeServiceUnavailable) {
-		return &presented{err: &auth.Error{Code: auth.CodeServiceUnavailable, Message: auth.MsgUnavailable, RetryAfter: 2}}
-	}
-	return &presented{err: &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}}
 }
 
 // readBody reads at most limit bytes; a longer body is PAYLOAD_TOO_LARGE, and is never
