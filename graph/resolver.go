@@ -37,24 +37,38 @@ type Options struct {
 	MaxExpandedNodes int
 }
 
+// DefaultOptions is the one place of the GraphQL limits' defaults (cmd/authbff starts
+// from it; README's configuration table states the same values).
+func DefaultOptions() Options {
+	return Options{
+		Introspection:    true,
+		ParserTokenLimit: 15000,
+		MaxBodyBytes:     DefaultMaxBodyBytes,
+		MaxDepth:         12,
+		MaxComplexity:    1000,
+		MaxRootFields:    50,
+	}
+}
+
+// DefaultMaxBodyBytes caps a request body (GraphQL POST and REST alike).
+const DefaultMaxBodyBytes = 1 << 20
+
+// withDefaults fills the zero limits from DefaultOptions; MaxExpandedNodes defaults to
+// the token limit.
 func (o Options) withDefaults() Options {
-	if o.ParserTokenLimit <= 0 {
-		o.ParserTokenLimit = 15000
+	d := DefaultOptions()
+	fill := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
 	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = 12
-	}
-	if o.MaxComplexity <= 0 {
-		o.MaxComplexity = 1000
-	}
-	if o.MaxRootFields <= 0 {
-		o.MaxRootFields = 50
-	}
-	if o.MaxExpandedNodes <= 0 {
-		o.MaxExpandedNodes = o.ParserTokenLimit
-	}
+	fill(&o.ParserTokenLimit, d.ParserTokenLimit)
+	fill(&o.MaxDepth, d.MaxDepth)
+	fill(&o.MaxComplexity, d.MaxComplexity)
+	fill(&o.MaxRootFields, d.MaxRootFields)
+	fill(&o.MaxExpandedNodes, o.ParserTokenLimit)
 	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = 1 << 20
+		o.MaxBodyBytes = d.MaxBodyBytes
 	}
 	return o
 }

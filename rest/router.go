@@ -28,7 +28,7 @@ type Options struct {
 	Playground   bool // GraphiQL at /playground
 	Log          *slog.Logger
 	Now          func() time.Time
-	MaxBodyBytes int64 // default 1 MiB
+	MaxBodyBytes int64 // 0: graph.DefaultMaxBodyBytes
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
 	// Empty: the client IP is always the socket peer.
 	TrustedProxies []netip.Prefix
@@ -61,7 +61,7 @@ func NewRouter(o Options) (http.Handler, error) {
 		o.Now = time.Now
 	}
 	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = 1 << 20
+		o.MaxBodyBytes = graph.DefaultMaxBodyBytes
 	}
 	o.GraphQL.MaxBodyBytes = o.MaxBodyBytes
 	o.Resolver.Log = o.Log

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"authbff/graph"
 	"authbff/graph/auth"
 )
 
@@ -54,42 +55,42 @@ type config struct {
 // naming the variable, so a typo stops the server instead of running with a default.
 func loadConfig(getenv func(string) string) (config, error) {
 	p := envParser{getenv: getenv}
+	d, g := auth.DefaultConfig(), graph.DefaultOptions()
 	c := config{
 		Addr:          p.str("AUTH_ADDR", ":8080"),
 		DatabaseURL:   p.str("AUTH_DATABASE_URL", "sqlite:data/auth.db"),
 		SMTPURL:       p.str("AUTH_SMTP_URL", ""),
-		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", true),
+		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", g.Introspection),
 		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
 		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
 		LogFormat:     p.oneOf("AUTH_LOG_FORMAT", "text", "text", "json"),
 		MailTemplates: p.str("AUTH_MAIL_TEMPLATES_DIR", ""),
-		MaxDepth:      p.integer("AUTH_GRAPHQL_MAX_DEPTH", 12, 2, 100),
-		MaxComplexity: p.integer("AUTH_GRAPHQL_MAX_COMPLEXITY", 1000, 10, 1_000_000),
-		MaxRootFields: p.integer("AUTH_GRAPHQL_MAX_ROOT_FIELDS", 50, 1, 1000),
+		MaxDepth:      p.integer("AUTH_GRAPHQL_MAX_DEPTH", g.MaxDepth, 2, 100),
+		MaxComplexity: p.integer("AUTH_GRAPHQL_MAX_COMPLEXITY", g.MaxComplexity, 10, 1_000_000),
+		MaxRootFields: p.integer("AUTH_GRAPHQL_MAX_ROOT_FIELDS", g.MaxRootFields, 1, 1000),
 		CORSOrigins:   p.list("AUTH_CORS_ORIGINS"),
 		TLSCertFile:   p.str("AUTH_TLS_CERT_FILE", ""),
 		TLSKeyFile:    p.str("AUTH_TLS_KEY_FILE", ""),
 		AutoMigrate:   p.onOff("AUTH_AUTO_MIGRATE", true),
 		JWTAlgSet:     p.str("AUTH_JWT_ALG", "") != "",
 	}
-	c.Auth = auth.Config{
-		AllowRegistration: p.boolean("AUTH_ALLOW_REGISTRATION", true),
-		AccessTTL:         p.duration("AUTH_ACCESS_TTL", 15*time.Minute),
-		RefreshTTL:        p.duration("AUTH_REFRESH_TTL", 168*time.Hour),
-		SessionMaxAge:     p.duration("AUTH_SESSION_MAX_AGE", 720*time.Hour),
-		RefreshReuseGrace: p.duration("AUTH_REFRESH_REUSE_GRACE", 10*time.Second),
-		Issuer:            p.str("AUTH_JWT_ISSUER", "authbff"),
-		JWTAlg:            p.oneOf("AUTH_JWT_ALG", auth.AlgHS256, auth.AlgHS256, auth.AlgEdDSA),
-		Audience:          p.str("AUTH_JWT_AUDIENCE", ""),
-		JWTSecret:         []byte(p.str("AUTH_JWT_SECRET", "")),
-		AuditRetention:    p.duration("AUTH_AUDIT_RETENTION", 365*24*time.Hour),
-		FrontendURL:       strings.TrimRight(p.str("AUTH_FRONTEND_URL", "http://localhost:3000"), "/"),
-		MailFrom:          p.str("AUTH_MAIL_FROM", "no-reply@localhost"),
-		Hash: auth.HashParams{
-			MemoryKiB: uint32(p.integer("AUTH_HASH_MEMORY_KIB", int(auth.DefaultHashParams.MemoryKiB), 8, 4<<20)),
-			Time:      uint32(p.integer("AUTH_HASH_TIME", int(auth.DefaultHashParams.Time), 1, 100)),
-			Threads:   uint8(p.integer("AUTH_HASH_THREADS", int(auth.DefaultHashParams.Threads), 1, 255)),
-		},
+	// Start from the defaults, so that the fields no variable sets keep theirs.
+	c.Auth = d
+	c.Auth.AllowRegistration = p.boolean("AUTH_ALLOW_REGISTRATION", d.AllowRegistration)
+	c.Auth.AccessTTL = p.duration("AUTH_ACCESS_TTL", d.AccessTTL)
+	c.Auth.RefreshTTL = p.duration("AUTH_REFRESH_TTL", d.RefreshTTL)
+	c.Auth.SessionMaxAge = p.duration("AUTH_SESSION_MAX_AGE", d.SessionMaxAge)
+	c.Auth.RefreshReuseGrace = p.duration("AUTH_REFRESH_REUSE_GRACE", d.RefreshReuseGrace)
+	c.Auth.Issuer = p.str("AUTH_JWT_ISSUER", d.Issuer)
+	c.Auth.JWTAlg = p.oneOf("AUTH_JWT_ALG", d.JWTAlg, auth.AlgHS256, auth.AlgEdDSA)
+	c.Auth.Audience = p.str("AUTH_JWT_AUDIENCE", d.Audience)
+	c.Auth.JWTSecret = []byte(p.str("AUTH_JWT_SECRET", ""))
+	c.Auth.FrontendURL = strings.TrimRight(p.str("AUTH_FRONTEND_URL", d.FrontendURL), "/")
+	c.Auth.MailFrom = p.str("AUTH_MAIL_FROM", d.MailFrom)
+	c.Auth.Hash = auth.HashParams{
+		MemoryKiB: uint32(p.integer("AUTH_HASH_MEMORY_KIB", int(d.Hash.MemoryKiB), 8, 4<<20)),
+		Time:      uint32(p.integer("AUTH_HASH_TIME", int(d.Hash.Time), 1, 100)),
+		Threads:   uint8(p.integer("AUTH_HASH_THREADS", int(d.Hash.Threads), 1, 255)),
 	}
 	c.Auth.SecretKey = p.secretKey("AUTH_SECRET_KEY", p.str("AUTH_SECRET_KEY", ""))
 	for i, v := range p.list("AUTH_SECRET_KEY_OLD") {
@@ -98,7 +99,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if len(c.Auth.SecretKey) == 0 && len(c.Auth.SecretKeysOld) > 0 {
 		p.errs = append(p.errs, errors.New("AUTH_SECRET_KEY_OLD needs AUTH_SECRET_KEY (the key to re-encrypt under)"))
 	}
-	c.Auth.AuditRetention = p.duration("AUTH_AUDIT_RETENTION", auth.DefaultAuditRetention)
+	c.Auth.AuditRetention = p.duration("AUTH_AUDIT_RETENTION", d.AuditRetention)
 	if c.Auth.AuditRetention <= 0 {
 		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
 	}
@@ -129,8 +130,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		p.errs = append(p.errs, errors.New("AUTH_TLS_CERT_FILE and AUTH_TLS_KEY_FILE go together"))
 	}
-	if s := c.Auth.JWTSecret; len(s) > 0 && len(s) < auth.MinSecretLen {
-		p.errs = append(p.errs, fmt.Errorf("AUTH_JWT_SECRET must be at least %d bytes (it is %d); generate one with `openssl rand -hex 32`", auth.MinSecretLen, len(s)))
+	if err := c.Auth.Check(); err != nil {
+		p.errs = append(p.errs, err)
 	}
 	if c.Auth.AccessTTL <= 0 || c.Auth.RefreshTTL <= 0 || c.Auth.SessionMaxAge <= 0 {
 		p.errs = append(p.errs, errors.New("AUTH_ACCESS_TTL, AUTH_REFRESH_TTL and AUTH_SESSION_MAX_AGE must be positive"))

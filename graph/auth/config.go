@@ -2,9 +2,11 @@ package auth
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"runtime"
 	"time"
 
@@ -84,54 +86,87 @@ const DefaultAuditRetention = 365 * 24 * time.Hour
 // MinSecretLen is the shortest accepted AUTH_JWT_SECRET, in bytes (HS256 wants ≥ 256 bits).
 const MinSecretLen = 32
 
+// DefaultConfig is the one place of the service's defaults: cmd/authbff starts from it
+// and overrides what the AUTH_* variables set, and New fills a zero field of a Config
+// from it. Two fields are not filled, because their zero is a setting of its own:
+// RefreshReuseGrace (0: any reuse revokes) and RateLimits (nil: no limits); they take
+// their defaults only through DefaultConfig. README's configuration table states the
+// same values (a test in cmd/authbff compares them).
+func DefaultConfig() Config {
+	return Config{
+		AllowRegistration: true,
+		AccessTTL:         15 * time.Minute,
+		RefreshTTL:        168 * time.Hour,
+		SessionMaxAge:     720 * time.Hour,
+		RefreshReuseGrace: 10 * time.Second,
+		Issuer:            "authbff",
+		JWTAlg:            AlgHS256,
+		FrontendURL:       "http://localhost:3000",
+		Hash:              DefaultHashParams,
+		HashWait:          2 * time.Second,
+		MaxSessions:       50,
+		MailFrom:          "no-reply@localhost",
+		MailRetries:       20,
+		MailMaxAge:        24 * time.Hour,
+		RateLimits:        maps.Clone(DefaultLimits),
+		LockoutThreshold:  100,
+		AuditRetention:    DefaultAuditRetention,
+	}
+}
+
+// Check reports a configuration the service refuses (the one statement of each rule:
+// cmd/authbff reports it at start with the variable's name, New refuses it).
+func (c Config) Check() error {
+	if s := c.JWTSecret; len(s) > 0 && len(s) < MinSecretLen {
+		return fmt.Errorf("AUTH_JWT_SECRET must be at least %d bytes (it is %d); generate one with `openssl rand -hex 32`", MinSecretLen, len(s))
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields from DefaultConfig (see there for the two that
+// are not), and the process's defaults: CPUs, clock, randomness, a discarding log.
 func (c Config) withDefaults() Config {
-	if c.AccessTTL <= 0 {
-		c.AccessTTL = 15 * time.Minute
+	d := DefaultConfig()
+	fill := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
 	}
-	if c.RefreshTTL <= 0 {
-		c.RefreshTTL = 168 * time.Hour
-	}
-	if c.SessionMaxAge <= 0 {
-		c.SessionMaxAge = 720 * time.Hour
-	}
+	fill(&c.AccessTTL, d.AccessTTL)
+	fill(&c.RefreshTTL, d.RefreshTTL)
+	fill(&c.SessionMaxAge, d.SessionMaxAge)
+	fill(&c.HashWait, d.HashWait)
+	fill(&c.MailMaxAge, d.MailMaxAge)
+	fill(&c.AuditRetention, d.AuditRetention)
 	if c.RefreshReuseGrace < 0 {
 		c.RefreshReuseGrace = 0
 	}
 	if c.JWTAlg == "" {
-		c.JWTAlg = AlgHS256
+		c.JWTAlg = d.JWTAlg
 	}
 	if c.Issuer == "" {
-		c.Issuer = "authbff"
+		c.Issuer = d.Issuer
 	}
 	if c.FrontendURL == "" {
-		c.FrontendURL = "http://localhost:3000"
+		c.FrontendURL = d.FrontendURL
 	}
 	if c.Hash == (HashParams{}) {
-		c.Hash = DefaultHashParams
+		c.Hash = d.Hash
 	}
 	if c.HashConcurrency <= 0 {
 		c.HashConcurrency = runtime.NumCPU()
 	}
-	if c.HashWait <= 0 {
-		c.HashWait = 2 * time.Second
-	}
 	if c.MaxSessions <= 0 {
-		c.MaxSessions = 50
+		c.MaxSessions = d.MaxSessions
 	}
 	if c.MailFrom == "" {
-		c.MailFrom = "no-reply@localhost"
+		c.MailFrom = d.MailFrom
 	}
 	if c.MailRetries <= 0 {
-		c.MailRetries = 20
-	}
-	if c.MailMaxAge <= 0 {
-		c.MailMaxAge = 24 * time.Hour
+		c.MailRetries = d.MailRetries
 	}
 	if c.LockoutThreshold <= 0 {
-		c.LockoutThreshold = 100
-	}
-	if c.AuditRetention <= 0 {
-		c.AuditRetention = DefaultAuditRetention
+		c.LockoutThreshold = d.LockoutThreshold
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -46,10 +46,10 @@ const (
 // New builds the service over a migrated ent client. Secrets that are not configured
 // are generated once and stored, so that every replica and every restart agree.
 func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
-	cfg = cfg.withDefaults()
-	if len(cfg.JWTSecret) > 0 && len(cfg.JWTSecret) < MinSecretLen {
-		return nil, fmt.Errorf("AUTH_JWT_SECRET must be at least %d bytes", MinSecretLen)
+	if err := cfg.Check(); err != nil {
+		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	h, err := newHasher(cfg.Hash, cfg.HashConcurrency, cfg.HashWait, cfg.Rand)
 	if err != nil {
 		return nil, err
