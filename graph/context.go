@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"authbff/graph/auth"
@@ -41,4 +42,25 @@ func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
 		return nil, auth.ErrAuthRequired()
 	}
 	return b.p, b.err
+}
+
+// BearerToken extracts the token of an Authorization header "Bearer <token>" (scheme
+// case-insensitive). Any other non-empty header yields a token that fails verification,
+// so the answer is 401, never an anonymous call.
+func BearerToken(h string) string {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok {
+		if h != "" {
+			return "invalid"
+		}
+		return ""
+	}
+	if !strings.EqualFold(scheme, "bearer") {
+		return "invalid"
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" {
+		return "invalid"
+	}
+	return tok
 }

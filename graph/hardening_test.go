@@ -13,8 +13,8 @@ import (
 
 	"authbff/graph/auth"
 	"authbff/graph/auth/commonpw"
-	"authbff/rest"
 	"authbff/rest/apitest"
+	"authbff/server"
 )
 
 // GraphQL hardening (issue 4): depth, complexity and parser token limits, switchable
@@ -29,7 +29,7 @@ func hdFor(t testing.TB, e *apitest.Env) *apitest.Env {
 }
 
 // hdGraphQL returns an option changing the GraphQL options of the router.
-func hdGraphQL(f func(o *rest.Options)) apitest.Option { return apitest.WithREST(f) }
+func hdGraphQL(f func(o *server.Options)) apitest.Option { return apitest.WithServer(f) }
 
 // hdPost posts a GraphQL query (no variables).
 func hdPost(e *apitest.Env, query, token string) *apitest.GQLResponse {
@@ -105,7 +105,7 @@ const hdPassword = "Violet-Kettle-Orbit-42"
 
 func TestDepthLimit(t *testing.T) {
 	t.Parallel()
-	shallow := hdGraphQL(func(o *rest.Options) { o.GraphQL.MaxDepth = 2 })
+	shallow := hdGraphQL(func(o *server.Options) { o.GraphQL.MaxDepth = 2 })
 	cases := []struct {
 		name, query string
 	}{
@@ -149,7 +149,7 @@ func TestDepthLimit(t *testing.T) {
 
 func TestComplexityLimit(t *testing.T) {
 	t.Parallel()
-	tight := hdGraphQL(func(o *rest.Options) { o.GraphQL.MaxComplexity = 5 })
+	tight := hdGraphQL(func(o *server.Options) { o.GraphQL.MaxComplexity = 5 })
 	t.Run("ErrTooComplex", func(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t, tight)
@@ -185,7 +185,7 @@ func TestParserTokenLimit(t *testing.T) {
 	})
 	t.Run("ErrConfiguredLimit", func(t *testing.T) {
 		t.Parallel()
-		e := apitest.New(t, hdGraphQL(func(o *rest.Options) { o.GraphQL.ParserTokenLimit = 50 }))
+		e := apitest.New(t, hdGraphQL(func(o *server.Options) { o.GraphQL.ParserTokenLimit = 50 }))
 		doc := "{ authConfig { " + strings.Repeat("allowRegistration ", 60) + "} }"
 		hdRefused(t, hdPost(e, doc, ""), "GRAPHQL_PARSE_FAILED", "exceeded token limit of 50")
 		hdData(t, hdPost(e, `{ authConfig { allowRegistration } }`, ""))
@@ -204,7 +204,7 @@ func TestParserTokenLimit(t *testing.T) {
 
 func TestIntrospectionSwitch(t *testing.T) {
 	t.Parallel()
-	off := hdGraphQL(func(o *rest.Options) { o.GraphQL.Introspection = false })
+	off := hdGraphQL(func(o *server.Options) { o.GraphQL.Introspection = false })
 	for _, q := range []struct{ name, query string }{
 		{"ErrSchemaRefusedWhenOff", `{ __schema { types { name } } }`},
 		{"ErrTypeRefusedWhenOff", `{ __type(name: "User") { fields { name } } }`},
@@ -238,7 +238,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 	})
 	t.Run("OKSchemaWhenOn", func(t *testing.T) {
 		t.Parallel()
-		e := apitest.New(t, hdGraphQL(func(o *rest.Options) { o.GraphQL.Introspection = true }))
+		e := apitest.New(t, hdGraphQL(func(o *server.Options) { o.GraphQL.Introspection = true }))
 		d := hdData(t, hdPost(e, `{ __schema { types { name } } }`, ""))
 		s, _ := d["__schema"].(map[string]any)
 		if types, _ := s["types"].([]any); len(types) < 10 {
@@ -251,7 +251,7 @@ func TestPlaygroundSwitch(t *testing.T) {
 	t.Parallel()
 	t.Run("ErrNotFoundWhenOff", func(t *testing.T) {
 		t.Parallel()
-		e := apitest.New(t, hdGraphQL(func(o *rest.Options) { o.Playground = false }))
+		e := apitest.New(t, hdGraphQL(func(o *server.Options) { o.Playground = false }))
 		r := e.Do(http.MethodGet, "/playground", nil, "")
 		if r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), `"error":"NOT_FOUND"`) {
 			t.Errorf("GET /playground = %d %s, want the 404 envelope", r.Status, r.Body)
@@ -259,7 +259,7 @@ func TestPlaygroundSwitch(t *testing.T) {
 	})
 	t.Run("OKServedWhenOn", func(t *testing.T) {
 		t.Parallel()
-		e := apitest.New(t, hdGraphQL(func(o *rest.Options) { o.Playground = true }))
+		e := apitest.New(t, hdGraphQL(func(o *server.Options) { o.Playground = true }))
 		r := e.Do(http.MethodGet, "/playground", nil, "")
 		if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("GET /playground = %d %q", r.Status, r.Header.Get("Content-Type"))

@@ -128,7 +128,16 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	srv.Use(costExtension{limits: costLimitsFor(o), tokenLimit: o.ParserTokenLimit, cache: cache})
 	srv.Use(&complexityLimit{limit: o.MaxComplexity})
 	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields, o.Introspection))
-	return srv
+	// The handler authenticates from the request's own Authorization header, so that it
+	// works mounted alone; RequestInfo is the server's (its access log reads it), made
+	// here only when no server did.
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx := WithBearer(req.Context(), BearerToken(req.Header.Get("Authorization")))
+		if InfoFrom(ctx) == nil {
+			ctx = WithInfo(ctx, &RequestInfo{})
+		}
+		srv.ServeHTTP(w, req.WithContext(ctx))
+	})
 }
 
 // Run executes one operation in-process and returns the response.

@@ -16,8 +16,8 @@ import (
 
 	"authbff/ent/auditevent"
 	"authbff/graph/auth"
-	"authbff/rest"
 	"authbff/rest/apitest"
+	"authbff/server"
 )
 
 // Abuse resistance seen from HTTP (issue 4): every rate limit over both transports, the
@@ -664,7 +664,7 @@ func TestLockout(t *testing.T) {
 func TestClientIP(t *testing.T) {
 	t.Parallel()
 	limits := map[string]auth.Limit{auth.LimitLoginIP: {N: 3, Window: time.Hour}}
-	trusting := apitest.WithREST(func(o *rest.Options) {
+	trusting := apitest.WithServer(func(o *server.Options) {
 		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	})
 	login := func(e *apitest.Env, xff string) *apitest.Response {

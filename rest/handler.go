@@ -35,7 +35,9 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 		prefix = "query"
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		// The route reads its own bearer header, as /graphql does (graph.NewHandler).
+		ctx := graph.WithBearer(r.Context(), graph.BearerToken(r.Header.Get("Authorization")))
+		r = r.WithContext(ctx)
 		graph.InfoFrom(ctx).SetRoute(Prefix + rt.path)
 		if rt.auth {
 			if _, err := a.principal(ctx); err != nil {

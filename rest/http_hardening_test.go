@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"authbff/graph/auth"
-	"authbff/rest"
 	"authbff/rest/apitest"
+	"authbff/server"
 )
 
 // HTTP hardening seen from a client (issue 4): security headers on every answer and the
@@ -85,7 +85,7 @@ func TestSecurityHeaders(t *testing.T) {
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	const app = "https://app.example"
-	allowApp := apitest.WithREST(func(o *rest.Options) { o.CORSOrigins = []string{app} })
+	allowApp := apitest.WithServer(func(o *server.Options) { o.CORSOrigins = []string{app} })
 	preflight := func(e *apitest.Env, origin, path string) *apitest.Response {
 		return e.Do(http.MethodOptions, path, nil, "", "Origin", origin,
 			"Access-Control-Request-Method", http.MethodPost,
@@ -180,7 +180,7 @@ func TestCORS(t *testing.T) {
 // AUTH_GRAPHQL_MAX_COMPLEXITY=10, AUTH_GRAPHQL_MAX_ROOT_FIELDS=1).
 func TestRESTUnderTightestGraphQLLimits(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithREST(func(o *rest.Options) {
+	e := newEnv(t, apitest.WithServer(func(o *server.Options) {
 		o.GraphQL.MaxDepth, o.GraphQL.MaxComplexity, o.GraphQL.MaxRootFields = 2, 10, 1
 	}))
 	b := wantOK(t, e.Do(http.MethodPost, pRegister, obj{"email": "tight@example.com", "username": "tight", "password": strongPassword}, ""))

@@ -14,13 +14,13 @@ import (
 
 	"authbff/ent/mail"
 	"authbff/graph/auth"
-	"authbff/rest"
 	"authbff/rest/apitest"
+	"authbff/server"
 )
 
 // behindProxy believes X-Forwarded-For from the test client, so each request may come
 // from any client address.
-var behindProxy = apitest.WithREST(func(o *rest.Options) {
+var behindProxy = apitest.WithServer(func(o *server.Options) {
 	o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 })
 

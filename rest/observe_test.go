@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/common/model"
 
 	"authbff/graph/auth"
-	"authbff/rest"
 	"authbff/rest/apitest"
+	"authbff/server"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -37,8 +37,8 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestReadinessFailsWithACheck(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t, apitest.WithREST(func(o *rest.Options) {
-		o.ReadyChecks = []rest.ReadyCheck{
+	e := apitest.New(t, apitest.WithServer(func(o *server.Options) {
+		o.ReadyChecks = []server.ReadyCheck{
 			{Name: "database", Check: func(context.Context) error { return nil }},
 			{Name: "migrations", Check: func(context.Context) error { return context.DeadlineExceeded }},
 		}
@@ -200,7 +200,7 @@ func TestAccessLogAndRequestID(t *testing.T) {
 func TestSlowRequestAnswers503(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "auth.db")
-	e := apitest.New(t, apitest.WithDatabase("sqlite:"+path), apitest.WithREST(func(o *rest.Options) {
+	e := apitest.New(t, apitest.WithDatabase("sqlite:"+path), apitest.WithServer(func(o *server.Options) {
 		o.RequestTimeout = 300 * time.Millisecond
 	}))
 	other, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")

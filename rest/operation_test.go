@@ -50,7 +50,7 @@ func TestEveryPersistedOperationValidates(t *testing.T) {
 }
 
 // TestBrokenOperationIsRefused: a persisted operation that does not validate stops the
-// server at start-up (NewRouter fails) rather than failing at the first request.
+// server at start-up (server.New fails) rather than failing at the first request.
 func TestBrokenOperationIsRefused(t *testing.T) {
 	t.Parallel()
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()

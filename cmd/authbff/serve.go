@@ -20,7 +20,7 @@ import (
 	"authbff/graph/auth"
 	"authbff/graph/auth/smtpmail"
 	"authbff/metrics"
-	"authbff/rest"
+	"authbff/server"
 )
 
 const serveUsage = `Usage: authbff serve
@@ -88,7 +88,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 			"set it in production (generate one with `openssl rand -hex 32`)")
 	}
 	var draining atomic.Bool
-	checks := []rest.ReadyCheck{
+	checks := []server.ReadyCheck{
 		{Name: "database", Check: func(ctx context.Context) error { return st.Ping(ctx, st.Timeout) }},
 		{Name: "shutdown", Check: func(context.Context) error {
 			if draining.Load() {
@@ -98,10 +98,10 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		}},
 	}
 	if check := migrationsCheck(st); check != nil {
-		checks = append(checks, rest.ReadyCheck{Name: "migrations", Check: check})
+		checks = append(checks, server.ReadyCheck{Name: "migrations", Check: check})
 	}
-	h, err := rest.NewRouter(rest.Options{
-		Resolver: &graph.Resolver{Auth: svc},
+	h, err := server.New(server.Options{
+		Auth: svc,
 		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,
 			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
 		Playground:       cfg.Playground,

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"authbff/ent/invite"
-	"authbff/rest"
 	"authbff/rest/apitest"
+	"authbff/server"
 )
 
 // TestDeleteAccountLeavesNoPersonalData: an account with sessions, tokens, a reset mail
@@ -27,7 +27,7 @@ func TestDeleteAccountLeavesNoPersonalData(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			url := mk(t)
-			e := apitest.New(t, apitest.WithDatabase(url), apitest.WithREST(func(o *rest.Options) {
+			e := apitest.New(t, apitest.WithDatabase(url), apitest.WithServer(func(o *server.Options) {
 				o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 			}))
 			const ip, ua = "203.0.113.77", "ZelmaBrowser/9.1"

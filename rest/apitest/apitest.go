@@ -23,7 +23,7 @@ import (
 	"authbff/graph"
 	"authbff/graph/auth"
 	"authbff/metrics"
-	"authbff/rest"
+	"authbff/server"
 )
 
 // CheapHash keeps tests fast; production uses auth.DefaultHashParams.
@@ -49,7 +49,7 @@ type Option func(*settings)
 
 type settings struct {
 	cfg      auth.Config
-	rest     rest.Options
+	server   server.Options
 	dbURL    string
 	dbOpts   auth.DBOptions
 	sqlLimit bool
@@ -71,8 +71,8 @@ func WithDatabase(url string) Option { return func(s *settings) { s.dbURL = url 
 // WithoutMailer does not start the outbox worker.
 func WithoutMailer() Option { return func(s *settings) { s.noMailer = true } }
 
-// WithREST changes the router options.
-func WithREST(f func(*rest.Options)) Option { return func(s *settings) { f(&s.rest) } }
+// WithServer changes the HTTP server's options.
+func WithServer(f func(*server.Options)) Option { return func(s *settings) { f(&s.server) } }
 
 // New starts a service on a fresh SQLite database in t's temp dir.
 func New(t testing.TB, opts ...Option) *Env {
@@ -90,7 +90,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		},
 		dbURL: "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
 	}
-	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, GraphQL: graph.Options{Introspection: true}}
+	s.server = server.Options{Log: log, Now: clock.Now, Playground: true, GraphQL: graph.Options{Introspection: true}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -109,18 +109,18 @@ func New(t testing.TB, opts ...Option) *Env {
 	if s.sqlLimit {
 		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
 	}
-	if s.rest.ReadyChecks == nil {
-		s.rest.ReadyChecks = []rest.ReadyCheck{{Name: "database", Check: func(ctx context.Context) error {
+	if s.server.ReadyChecks == nil {
+		s.server.ReadyChecks = []server.ReadyCheck{{Name: "database", Check: func(ctx context.Context) error {
 			return dbh.Ping(ctx, dbh.Timeout)
 		}}}
 	}
-	s.rest.Metrics = m
+	s.server.Metrics = m
 	svc, err := auth.New(ctx, db, s.cfg)
 	if err != nil {
 		t.Fatalf("starting service: %v", err)
 	}
-	s.rest.Resolver = &graph.Resolver{Auth: svc}
-	h, err := rest.NewRouter(s.rest)
+	s.server.Auth = svc
+	h, err := server.New(s.server)
 	if err != nil {
 		t.Fatalf("building router: %v", err)
 	}

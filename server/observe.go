@@ -1,4 +1,4 @@
-package rest
+package server
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/rest"
 )
 
 // incomingRequestID returns the caller's X-Request-ID when it is safe to keep (1 to 64
@@ -177,10 +178,10 @@ func writeUnavailable(w http.ResponseWriter, r *http.Request, now time.Time) {
 	if r.URL.Path == "/graphql" {
 		w.Header().Set("Retry-After", "2")
 		body := fmt.Sprintf(`{"errors":[{"message":%q,"extensions":{"code":%q,"details":{"retry_after":2}}}],"data":null}`, e.Message, e.Code)
-		writeJSON(w, http.StatusServiceUnavailable, []byte(body))
+		rest.WriteJSON(w, http.StatusServiceUnavailable, []byte(body))
 		return
 	}
-	writeError(w, e, "", now)
+	rest.WriteError(w, e, now)
 }
 
 // timeoutWriter buffers an answer until the handler is done.
@@ -225,7 +226,7 @@ const readyTimeout = 2 * time.Second
 
 // healthz answers 200 while the process can answer at all: it touches nothing.
 func healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
+	rest.WriteJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
 }
 
 // readyz runs every check (each under readyTimeout) and answers 200 {"status":"ready",
@@ -281,6 +282,6 @@ func (o Options) readyz(checks []ReadyCheck) http.HandlerFunc {
 			w.Header().Set("Retry-After", "5")
 		}
 		b.WriteString(`,"checks":{` + body.String() + `}}`)
-		writeJSON(w, status, []byte(b.String()))
+		rest.WriteJSON(w, status, []byte(b.String()))
 	}
 }

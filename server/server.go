@@ -1,4 +1,9 @@
-package rest
+// Package server is authbff's HTTP composition root: from the domain service it builds
+// the GraphQL resolver, the /graphql handler, the REST view (/v1/auth, over the same
+// executor), the JWKS, health, readiness and metrics endpoints, and the middleware every
+// request passes. No package below it mounts anything or reaches back up: graph and rest
+// each serve their own paths from explicit values.
+package server
 
 import (
 	"crypto/rand"
@@ -19,16 +24,18 @@ import (
 	"authbff/graph"
 	"authbff/graph/auth"
 	"authbff/metrics"
+	"authbff/rest"
 )
 
 // Options configures the HTTP surface.
 type Options struct {
-	Resolver     *graph.Resolver
-	GraphQL      graph.Options
-	Playground   bool // GraphiQL at /playground
-	Log          *slog.Logger
-	Now          func() time.Time
-	MaxBodyBytes int64 // 0: graph.DefaultMaxBodyBytes
+	Auth       *auth.Service
+	GraphQL    graph.Options
+	Playground bool // GraphiQL at /playground
+	Log        *slog.Logger
+	Now        func() time.Time
+	// MaxBodyBytes caps a request body, REST and GraphQL alike (0: graph.DefaultMaxBodyBytes).
+	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
 	// Empty: the client IP is always the socket peer.
 	TrustedProxies []netip.Prefix
@@ -46,14 +53,12 @@ type Options struct {
 	ReadyChecks []ReadyCheck
 }
 
-// Prefix is where the REST routes live.
-const Prefix = "/v1/auth"
-
-// NewRouter builds the whole HTTP handler: /v1/auth/* (the REST view), /graphql,
-// /playground, and the middleware every request passes (request id, client address,
-// panic recovery, access log without query strings, security headers). It fails if a
-// persisted operation does not validate against the schema.
-func NewRouter(o Options) (http.Handler, error) {
+// New builds the whole HTTP handler: /v1/auth/* (the REST view), /graphql,
+// /playground, the JWKS, /healthz, /readyz, /metrics, and the middleware every request
+// passes (request id, client address, panic recovery, access log without query strings,
+// security headers, the request timeout). It fails if a persisted operation does not
+// validate against the schema.
+func New(o Options) (http.Handler, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -64,16 +69,7 @@ func NewRouter(o Options) (http.Handler, error) {
 		o.MaxBodyBytes = graph.DefaultMaxBodyBytes
 	}
 	o.GraphQL.MaxBodyBytes = o.MaxBodyBytes
-	o.Resolver.Log = o.Log
-	a := &adapter{
-		exec:      o.Resolver.NewExecutor(o.GraphQL),
-		principal: o.Resolver.Principal,
-		report:    o.Resolver.Auth.ReportFailure,
-		log:       o.Log,
-		now:       o.Now,
-		maxBody:   o.MaxBodyBytes,
-	}
-	schema := o.Resolver.NewExecutableSchema().Schema()
+	resolver := &graph.Resolver{Auth: o.Auth, Log: o.Log}
 	r := chi.NewRouter()
 	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders, o.timeout(o.RequestTimeout))
 	if len(o.CORSOrigins) > 0 {
@@ -86,19 +82,17 @@ func NewRouter(o Options) (http.Handler, error) {
 			MaxAge:           600,
 		}))
 	}
-	var loadErr error
-	r.Route(Prefix, func(sub chi.Router) {
-		for _, rt := range routes {
-			op, err := loadOperation(schema, rt.op)
-			if err != nil {
-				loadErr = err
-				return
-			}
-			sub.Method(rt.method, rt.path, a.handle(rt, op))
-		}
-	})
-	if loadErr != nil {
-		return nil, loadErr
+	api := rest.API{
+		Executor:     resolver.NewExecutor(o.GraphQL),
+		Schema:       resolver.NewExecutableSchema().Schema(),
+		Principal:    resolver.Principal,
+		Report:       o.Auth.ReportFailure,
+		Log:          o.Log,
+		Now:          o.Now,
+		MaxBodyBytes: o.MaxBodyBytes,
+	}
+	if err := api.Mount(r); err != nil {
+		return nil, err
 	}
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", o.readyz(o.ReadyChecks))
@@ -107,16 +101,16 @@ func NewRouter(o Options) (http.Handler, error) {
 	}
 	r.Get("/.well-known/jwks.json", func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		writeJSON(w, http.StatusOK, o.Resolver.Auth.JWKS())
+		rest.WriteJSON(w, http.StatusOK, o.Auth.JWKS())
 	})
-	gql := o.Resolver.NewHandler(o.GraphQL)
+	gql := resolver.NewHandler(o.GraphQL)
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
 	if o.Playground {
 		r.Get("/playground", playground.Handler("authbff GraphQL", "/graphql"))
 	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, "", o.Now())
+		rest.WriteError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, o.Now())
 	})
 	allowed, err := allowedMethods(r)
 	if err != nil {
@@ -124,7 +118,7 @@ func NewRouter(o Options) (http.Handler, error) {
 	}
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Allow", allowed[strings.TrimSuffix(req.URL.Path, "/")])
-		writeError(w, &auth.Error{Code: auth.CodeMethodNotAllowed, Message: "Method Not Allowed"}, "", o.Now())
+		rest.WriteError(w, &auth.Error{Code: auth.CodeMethodNotAllowed, Message: "Method Not Allowed"}, o.Now())
 	})
 	return r, nil
 }
@@ -149,7 +143,7 @@ func allowedMethods(r chi.Routes) (map[string]string, error) {
 }
 
 // requestContext gives each request an id (X-Request-ID), the caller's address and user
-// agent, and its bearer token, for the resolvers and the log.
+// agent, and the RequestInfo the access log reads (each transport reads its own bearer).
 func (o Options) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := incomingRequestID(r)
@@ -158,7 +152,6 @@ func (o Options) requestContext(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-ID", id)
 		ctx := auth.WithClient(r.Context(), auth.Client{IP: o.clientIP(r), UserAgent: r.UserAgent(), RequestID: id})
-		ctx = graph.WithBearer(ctx, bearerToken(r.Header.Get("Authorization")))
 		ctx = graph.WithInfo(ctx, &graph.RequestInfo{})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -201,26 +194,6 @@ func (o Options) trusted(a netip.Addr) bool {
 	return false
 }
 
-// bearerToken extracts the token of "Bearer <token>" (scheme case-insensitive). Any
-// other non-empty header yields a token that fails verification, so the answer is 401.
-func bearerToken(h string) string {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	if !ok {
-		if h != "" {
-			return "invalid"
-		}
-		return ""
-	}
-	if !strings.EqualFold(scheme, "bearer") {
-		return "invalid"
-	}
-	tok = strings.TrimSpace(tok)
-	if tok == "" {
-		return "invalid"
-	}
-	return tok
-}
-
 func newRequestID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -237,7 +210,7 @@ func (o Options) recoverer(next http.Handler) http.Handler {
 				}
 				o.Log.Error("panic", "request_id", auth.ClientFrom(r.Context()).RequestID, "panic", p,
 					"stack", string(debug.Stack()))
-				writeError(w, &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}, "", o.Now())
+				rest.WriteError(w, &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}, o.Now())
 			}
 		}()
 		next.ServeHTTP(w, r)

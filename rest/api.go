@@ -1,0 +1,58 @@
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/go-chi/chi/v5"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"authbff/graph"
+	"authbff/graph/auth"
+)
+
+// Prefix is where the REST routes live.
+const Prefix = "/v1/auth"
+
+// API is what the REST view needs: the in-process executor (graph.Resolver.NewExecutor)
+// with its schema, the bearer check, and where internal failures are reported.
+type API struct {
+	Executor     *executor.Executor
+	Schema       *ast.Schema
+	Principal    func(context.Context) (*auth.Principal, error)
+	Report       func(context.Context, error)
+	Log          *slog.Logger
+	Now          func() time.Time
+	MaxBodyBytes int64 // 0: graph.DefaultMaxBodyBytes
+}
+
+// Mount adds the fifteen routes under Prefix to r. It fails if a persisted operation does
+// not validate against the schema (the server then does not start).
+func (a API) Mount(r chi.Router) error {
+	if a.Log == nil {
+		a.Log = slog.New(slog.DiscardHandler)
+	}
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	if a.MaxBodyBytes <= 0 {
+		a.MaxBodyBytes = graph.DefaultMaxBodyBytes
+	}
+	h := &adapter{exec: a.Executor, principal: a.Principal, report: a.Report, log: a.Log, now: a.Now, maxBody: a.MaxBodyBytes}
+	ops := make([]*operation, len(routes))
+	for i, rt := range routes {
+		op, err := loadOperation(a.Schema, rt.op)
+		if err != nil {
+			return err
+		}
+		ops[i] = op
+	}
+	r.Route(Prefix, func(sub chi.Router) {
+		for i, rt := range routes {
+			sub.Method(rt.method, rt.path, h.handle(rt, ops[i]))
+		}
+	})
+	return nil
+}
