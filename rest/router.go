@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/cors"
 
@@ -100,10 +99,7 @@ func NewRouter(o Options) (http.Handler, error) {
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
 	allowed["/graphql"] = []string{http.MethodGet, http.MethodPost}
-	if o.Playground {
-		r.Get("/playground", playground.Handler("authbff GraphQL", "/graphql"))
-		allowed["/playground"] = []string{http.MethodGet}
-	}
+	o.mountExplore(r, allowed)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, "", o.Now())
 	})
@@ -258,8 +254,6 @@ func securityHeaders(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		case "/.well-known/jwks.json":
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		case "/playground":
-			h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 		}
 		next.ServeHTTP(w, r)
 	})
