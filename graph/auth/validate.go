@@ -77,6 +77,7 @@ const (
 	LocaleMaxLen    = 35
 	TimezoneMaxLen  = 64
 	OrgNameMaxLen   = 100
+	EmailMaxLen     = emailaddr.MaxLength
 )
 
 var usernameRE = regexp.MustCompile(UsernamePattern)
