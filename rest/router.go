@@ -24,6 +24,11 @@ type Options struct {
 	Resolver     *graph.Resolver
 	GraphQL      graph.Options
 	Playground   bool // GraphiQL at /playground
+	// Docs serves /openapi.json and Swagger UI at /docs (AUTH_DOCS).
+	Docs bool
+	// Pages serves the built-in pages e-mail links lead to when no front end is
+	// configured: /verify-email, /reset-password, /accept-invite.
+	Pages bool
 	Log          *slog.Logger
 	Now          func() time.Time
 	MaxBodyBytes int64 // default 1 MiB
@@ -76,6 +81,7 @@ func NewRouter(o Options) (http.Handler, error) {
 		}))
 	}
 	var loadErr error
+	var ops []*operation
 	r.Route(Prefix, func(sub chi.Router) {
 		for _, rt := range routes {
 			op, err := loadOperation(schema, rt.op)
@@ -83,6 +89,7 @@ func NewRouter(o Options) (http.Handler, error) {
 				loadErr = err
 				return
 			}
+			ops = append(ops, op)
 			sub.Method(rt.method, rt.path, a.handle(rt, op))
 			allowed[Prefix+rt.path] = append(allowed[Prefix+rt.path], rt.method)
 		}
@@ -99,7 +106,9 @@ func NewRouter(o Options) (http.Handler, error) {
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
 	allowed["/graphql"] = []string{http.MethodGet, http.MethodPost}
-	o.mountExplore(r, allowed)
+	if err := o.mountExplore(r, allowed, schema, ops); err != nil {
+		return nil, err
+	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, "", o.Now())
 	})

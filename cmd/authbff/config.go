@@ -18,6 +18,7 @@ type config struct {
 	SMTPURL        string
 	Introspection  bool
 	Playground     bool
+	Docs           bool // AUTH_DOCS: /openapi.json and Swagger UI at /docs
 	MaxDepth       int
 	MaxComplexity  int
 	MaxRootFields  int
@@ -41,6 +42,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SMTPURL:       p.str("AUTH_SMTP_URL", ""),
 		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", true),
 		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
+		Docs:          p.onOff("AUTH_DOCS", true),
 		ShutdownWait:  12 * time.Second,
 		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
 		MailTemplates: p.str("AUTH_MAIL_TEMPLATES_DIR", ""),

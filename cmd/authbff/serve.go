@@ -63,6 +63,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,
 			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
 		Playground:     cfg.Playground,
+		Docs:           cfg.Docs,
 		Log:            log,
 		TrustedProxies: cfg.TrustedProxies,
 		CORSOrigins:    cfg.CORSOrigins,

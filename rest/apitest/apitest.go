@@ -78,7 +78,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		},
 		dbURL: "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
 	}
-	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, GraphQL: graph.Options{Introspection: true}}
+	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, Docs: true, Pages: true, GraphQL: graph.Options{Introspection: true}}
 	for _, o := range opts {
 		o(s)
 	}
