@@ -21,14 +21,14 @@ import (
 
 // Options configures the HTTP surface.
 type Options struct {
-	Resolver     *graph.Resolver
-	GraphQL      graph.Options
-	Playground   bool // GraphiQL at /playground
+	Resolver   *graph.Resolver
+	GraphQL    graph.Options
+	Playground bool // GraphiQL at /playground
 	// Docs serves /openapi.json and Swagger UI at /docs (AUTH_DOCS).
 	Docs bool
 	// Pages serves the built-in pages e-mail links lead to when no front end is
 	// configured: /verify-email, /reset-password, /accept-invite.
-	Pages bool
+	Pages        bool
 	Log          *slog.Logger
 	Now          func() time.Time
 	MaxBodyBytes int64 // default 1 MiB
