@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"authbff/graph/auth"
 	"authbff/web"
 )
 
@@ -104,6 +106,40 @@ func TestAssets(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != c.status || (c.ctype != "" && resp.Header.Get("Content-Type") != c.ctype) {
 			t.Errorf("GET %s: %d %q; want %d %q", c.path, resp.StatusCode, resp.Header.Get("Content-Type"), c.status, c.ctype)
+		}
+	}
+}
+
+// The built-in forms state the same field rules as the validation (graph/auth).
+func TestPageFormsStateTheFieldRules(t *testing.T) {
+	t.Parallel()
+	read := func(name string) string {
+		b, err := fs.ReadFile(web.FS(), "static/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	input := regexp.MustCompile(`<input id="([a-z-]+)"[^>]*>`)
+	attrs := func(page string) map[string]string {
+		out := map[string]string{}
+		for _, m := range input.FindAllStringSubmatch(read(page), -1) {
+			out[m[1]] = m[0]
+		}
+		return out
+	}
+	password := fmt.Sprintf(`minlength="%d" maxlength="%d"`, auth.PasswordMinLen, auth.PasswordMaxLen)
+	username := fmt.Sprintf(`minlength="%d" maxlength="%d" pattern="%s"`, auth.UsernameMinLen, auth.UsernameMaxLen,
+		strings.ReplaceAll(strings.Trim(auth.UsernamePattern, "^$"), "-]", `\-]`))
+	for _, c := range []struct{ page, id, want string }{
+		{"reset-password.html", "password", password},
+		{"reset-password.html", "confirm", password},
+		{"accept-invite.html", "reg-password", password},
+		{"accept-invite.html", "reg-username", username},
+		{"verify-email.html", "email", fmt.Sprintf(`maxlength="%d"`, auth.EmailMaxLen)},
+	} {
+		if tag := attrs(c.page)[c.id]; !strings.Contains(tag, c.want) {
+			t.Errorf("%s #%s: %s does not state %s", c.page, c.id, tag, c.want)
 		}
 	}
 }

@@ -29,6 +29,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	for _, u := range unknownVars(os.Environ()) {
+		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
+	}
 	return serveWith(ctx, cfg, log, nil)
 }
 
@@ -64,6 +67,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
 		Playground:     cfg.Playground,
 		Docs:           cfg.Docs,
+		Pages:          cfg.FrontendURL == "",
 		Log:            log,
 		TrustedProxies: cfg.TrustedProxies,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -98,7 +102,12 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
 	}
 	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
-		"playground", cfg.Playground, "database", redactURL(cfg.DatabaseURL))
+		"playground", cfg.Playground, "docs", cfg.Docs, "database", redactURL(cfg.DatabaseURL))
+	if cfg.FrontendURL == "" {
+		log.Info("e-mail links lead to the built-in pages (AUTH_FRONTEND_URL is unset)", "base", cfg.PublicURL)
+	} else {
+		log.Info("e-mail links lead to the front end", "base", cfg.FrontendURL)
+	}
 	if ready != nil {
 		ready <- addr
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -44,11 +45,16 @@ type Env struct {
 type Option func(*settings)
 
 type settings struct {
-	cfg      auth.Config
-	rest     rest.Options
-	dbURL    string
-	noMailer bool
+	cfg         auth.Config
+	rest        rest.Options
+	dbURL       string
+	noMailer    bool
+	linksToSelf bool
 }
+
+// WithLinksToServer makes e-mail links point at the test server itself (its built-in
+// pages), as they do in production when AUTH_FRONTEND_URL is unset.
+func WithLinksToServer() Option { return func(s *settings) { s.linksToSelf = true } }
 
 // WithConfig changes the service configuration.
 func WithConfig(f func(*auth.Config)) Option { return func(s *settings) { f(&s.cfg) } }
@@ -82,6 +88,14 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(s)
 	}
+	var ln net.Listener
+	if s.linksToSelf {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		s.cfg.FrontendURL = "http://" + ln.Addr().String()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := auth.OpenDB(ctx, s.dbURL)
 	if err != nil {
@@ -96,7 +110,12 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("building router: %v", err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	var wg sync.WaitGroup
 	if !s.noMailer {
 		wg.Go(func() { svc.RunMailer(ctx) })
