@@ -46,21 +46,48 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts Chromium for one test; on failure a screenshot of the page goes to a
+// shared is the one Chromium process of the test binary; each test gets its own tab
+// (a new target, with its own origin since each test server has its own port).
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel() // stops Chromium
+	}
+	os.Exit(code)
+}
+
+// newBrowser opens a tab for one test; on failure a screenshot of the page goes to a
 // temp dir whose path the test log names.
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
-		chromedp.DisableGPU,
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+	path := chromiumPath(t)
+	shared.once.Do(func() {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
+			chromedp.DisableGPU,
+			chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+			chromedp.WindowSize(1280, 900),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		bctx, cancelCtx := chromedp.NewContext(actx)
+		shared.ctx, shared.cancel = bctx, func() { cancelCtx(); cancelAlloc() }
+		shared.err = chromedp.Do(bctx) // starts the browser, with no deadline
+	})
+	if shared.err != nil {
+		t.Fatalf("starting chromium: %v", shared.err)
+	}
+	ctx, cancelCtx := chromedp.NewContext(shared.ctx)
+	cancelAlloc := func() {}
 	b := &browser{t: t, ctx: ctx, base: base}
-	// Subscribing starts the browser (with no deadline: it lives as long as ctx).
+	// Subscribing opens the tab (with no deadline: it lives as long as ctx).
 	paused := chromedp.Events(ctx, fetch.RequestPaused)
 	console := chromedp.Console(ctx)
 	go func() {
@@ -138,8 +165,10 @@ func (b *browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	for i, s := range steps {
 		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		start := time.Now()
 		_, err := chromedp.Run(ctx, s)
 		cancel()
+		b.t.Logf("%s step %d: %v", what, i+1, time.Since(start))
 		if err != nil {
 			b.t.Fatalf("%s, step %d: %v", what, i+1, err)
 		}
