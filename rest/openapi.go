@@ -36,22 +36,47 @@ type kv struct {
 
 func (o ordered) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, p := range o {
-		if i > 0 {
-			b.WriteByte(',')
+	err := encode(&b, o)
+	return b.Bytes(), err
+}
+
+// encode writes v as compact JSON, ordered objects and lists directly (json.Marshal
+// would re-validate each nested Marshaler's output: quadratic in the depth).
+func encode(b *bytes.Buffer, v any) error {
+	switch v := v.(type) {
+	case ordered:
+		b.WriteByte('{')
+		for i, p := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(p.k)
+			b.Write(k)
+			b.WriteByte(':')
+			if err := encode(b, p.v); err != nil {
+				return err
+			}
 		}
-		k, _ := json.Marshal(p.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalNoEscape(p.v)
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encode(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		raw, err := marshalNoEscape(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		b.Write(v)
+		b.Write(raw)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
 }
 
 func marshalNoEscape(v any) ([]byte, error) {
@@ -116,7 +141,9 @@ func openAPI(schema *ast.Schema, ops []*operation) ([]byte, error) {
 				"description", "An access token from login, register, refresh or switch-org, in `Authorization: Bearer <token>` (scheme case-insensitive).")),
 		),
 	)
-	return marshalNoEscape(doc)
+	var b bytes.Buffer
+	err := encode(&b, doc)
+	return b.Bytes(), err
 }
 
 type apiGen struct {
@@ -293,7 +320,7 @@ func probeRule(form, field string) rule {
 			r.minLength = e.Ctx["min_length"].(int)
 		}
 	}
-	long := strings.Repeat("a", 100_000)
+	long := strings.Repeat("a", 100_000) // past every declared maximum
 	for _, e := range probe(long) {
 		if e.Type == "string_too_long" {
 			r.maxLength = e.Ctx["max_length"].(int)
