@@ -264,7 +264,7 @@ func (g *apiGen) fieldSchema(op *operation, v variable) ordered {
 	}
 	s := obj("type", t)
 	if v.kind == kindObject {
-		return s.with("description", "A JSON object.")
+		return s.with("additionalProperties", true).with("description", "A JSON object.")
 	}
 	r := probeRule(op.form, v.name)
 	if r.format != "" {
@@ -429,7 +429,7 @@ func (g *apiGen) typeSchema(def *ast.FieldDefinition, t *ast.Type, set ast.Selec
 		case "DateTime":
 			s = obj("type", "string", "format", "date-time")
 		case "JSONObject":
-			s = obj("type", "object")
+			s = obj("type", "object", "additionalProperties", true)
 		default:
 			s = g.objectSchema(set)
 		}
@@ -514,7 +514,7 @@ func errorEnvelope() ordered {
 		"properties", obj(
 			"error", code,
 			"message", obj("type", "string"),
-			"details", obj("type", "object", "description", "Always an object: `field` for CONFLICT, `retry_after` for RATE_LIMIT_EXCEEDED, `required_permission` for FORBIDDEN."),
+			"details", obj("type", "object", "additionalProperties", true, "description", "Always an object: `field` for CONFLICT, `retry_after` for RATE_LIMIT_EXCEEDED, `required_permission` for FORBIDDEN."),
 			"timestamp", obj("type", "string", "pattern", `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$`, "description", "UTC, six fraction digits, no zone."),
 			"status_code", sc,
 		),
@@ -531,7 +531,7 @@ func validationErrorSchema() ordered {
 				"loc", obj("type", "array", "items", obj("type", []any{"string", "integer"}), "description", "Where: [\"body\", field], [\"query\", name], [\"body\"] or [\"body\", character index]."),
 				"msg", obj("type", "string"),
 				"input", obj("description", "The value that failed (passwords read \"[redacted]\")."),
-				"ctx", obj("type", "object", "description", "pydantic's context, such as {\"min_length\": 8}; absent when pydantic has none."),
+				"ctx", obj("type", "object", "additionalProperties", true, "description", "pydantic's context, such as {\"min_length\": 8}; absent when pydantic has none."),
 			),
 			"required", []any{"type", "loc", "msg", "input"},
 			"additionalProperties", false,

@@ -12,7 +12,7 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
   notes+=("Browser tests (web/) were SKIPPED: no chromium. Install it (apt-get install -y chromium) and run make test again.")
 fi
 if ! command -v node >/dev/null 2>&1 || [ ! -x web/_npm/node_modules/.bin/graphql-schema-linter ]; then
-  notes+=("The schema lint test (web/) was SKIPPED: it needs node and npm ci --prefix web/_npm.")
+  notes+=("The schema lint and generated-client tests (web/) were SKIPPED: they need node and npm ci --prefix web/_npm (make tools).")
 fi
 if [ ${#notes[@]} -gt 0 ]; then
   printf '\n'

@@ -36,15 +36,17 @@ func npmTool(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {
-		if _, err = os.Stat("_npm/node_modules/.bin/graphql-schema-linter"); err != nil {
-			err = os.ErrNotExist
+		for _, tool := range []string{"graphql-schema-linter", "openapi-typescript", "tsc"} {
+			if _, serr := os.Stat("_npm/node_modules/.bin/" + tool); serr != nil {
+				err = os.ErrNotExist
+			}
 		}
 	}
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("node or web/_npm/node_modules missing; .ci/run runs npm ci --prefix web/_npm")
 		}
-		t.Skip("SKIPPED schema lint: needs node and `npm ci --prefix web/_npm`; then run go test ./web/")
+		t.Skip("SKIPPED: needs node and `npm ci --prefix web/_npm` (make tools); then run go test ./web/")
 	}
 	return node
 }
