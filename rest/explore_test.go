@@ -40,3 +40,20 @@ func TestExplorePagesAndSwitches(t *testing.T) {
 		t.Errorf("API CSP: %q", r.Header.Get("Content-Security-Policy"))
 	}
 }
+
+// The bundles travel compressed when the browser accepts it.
+func TestAssetsCompressed(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	req, _ := http.NewRequest(http.MethodGet, e.URL+"/assets/vendor/swagger-ui/swagger-ui-bundle.js", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" ||
+		resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Errorf("%d %v", resp.StatusCode, resp.Header)
+	}
+}
