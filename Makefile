@@ -40,6 +40,11 @@ ui-assets: ## Refetch the pinned GraphiQL and Swagger UI builds into web/vendor 
 generate: ## Regenerate ent and gqlgen code (go generate ./...)
 	$(GO) generate ./...
 
+.PHONY: migration
+migration: ## Plan a migration from the ent schema for both dialects: make migration NAME=add_x (PostgreSQL dev database: AUTH_TEST_POSTGRES_URL)
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_changed" >&2; exit 2; }
+	$(GO) run ./migrations/gen $(NAME)
+
 .PHONY: check-generated
 check-generated: ## Fail if regenerating ent/gqlgen code changes anything
 	./.ci/check-generated

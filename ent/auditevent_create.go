@@ -294,6 +294,30 @@ type (
 	}
 )
 
+// SetIP sets the "ip" field.
+func (u *AuditEventUpsert) SetIP(v string) *AuditEventUpsert {
+	u.Set(auditevent.FieldIP, v)
+	return u
+}
+
+// UpdateIP sets the "ip" field to the value that was provided on create.
+func (u *AuditEventUpsert) UpdateIP() *AuditEventUpsert {
+	u.SetExcluded(auditevent.FieldIP)
+	return u
+}
+
+// SetUserAgent sets the "user_agent" field.
+func (u *AuditEventUpsert) SetUserAgent(v string) *AuditEventUpsert {
+	u.Set(auditevent.FieldUserAgent, v)
+	return u
+}
+
+// UpdateUserAgent sets the "user_agent" field to the value that was provided on create.
+func (u *AuditEventUpsert) UpdateUserAgent() *AuditEventUpsert {
+	u.SetExcluded(auditevent.FieldUserAgent)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -319,12 +343,6 @@ func (u *AuditEventUpsertOne) UpdateNewValues() *AuditEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.SessionID(); exists {
 			s.SetIgnore(auditevent.FieldSessionID)
-		}
-		if _, exists := u.create.mutation.IP(); exists {
-			s.SetIgnore(auditevent.FieldIP)
-		}
-		if _, exists := u.create.mutation.UserAgent(); exists {
-			s.SetIgnore(auditevent.FieldUserAgent)
 		}
 		if _, exists := u.create.mutation.Data(); exists {
 			s.SetIgnore(auditevent.FieldData)
@@ -361,6 +379,34 @@ func (u *AuditEventUpsertOne) Update(set func(*AuditEventUpsert)) *AuditEventUps
 		set(&AuditEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetIP sets the "ip" field.
+func (u *AuditEventUpsertOne) SetIP(v string) *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetIP(v)
+	})
+}
+
+// UpdateIP sets the "ip" field to the value that was provided on create.
+func (u *AuditEventUpsertOne) UpdateIP() *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateIP()
+	})
+}
+
+// SetUserAgent sets the "user_agent" field.
+func (u *AuditEventUpsertOne) SetUserAgent(v string) *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetUserAgent(v)
+	})
+}
+
+// UpdateUserAgent sets the "user_agent" field to the value that was provided on create.
+func (u *AuditEventUpsertOne) UpdateUserAgent() *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateUserAgent()
+	})
 }
 
 // Exec executes the query.
@@ -555,12 +601,6 @@ func (u *AuditEventUpsertBulk) UpdateNewValues() *AuditEventUpsertBulk {
 			if _, exists := b.mutation.SessionID(); exists {
 				s.SetIgnore(auditevent.FieldSessionID)
 			}
-			if _, exists := b.mutation.IP(); exists {
-				s.SetIgnore(auditevent.FieldIP)
-			}
-			if _, exists := b.mutation.UserAgent(); exists {
-				s.SetIgnore(auditevent.FieldUserAgent)
-			}
 			if _, exists := b.mutation.Data(); exists {
 				s.SetIgnore(auditevent.FieldData)
 			}
@@ -597,6 +637,34 @@ func (u *AuditEventUpsertBulk) Update(set func(*AuditEventUpsert)) *AuditEventUp
 		set(&AuditEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetIP sets the "ip" field.
+func (u *AuditEventUpsertBulk) SetIP(v string) *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetIP(v)
+	})
+}
+
+// UpdateIP sets the "ip" field to the value that was provided on create.
+func (u *AuditEventUpsertBulk) UpdateIP() *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateIP()
+	})
+}
+
+// SetUserAgent sets the "user_agent" field.
+func (u *AuditEventUpsertBulk) SetUserAgent(v string) *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetUserAgent(v)
+	})
+}
+
+// UpdateUserAgent sets the "user_agent" field to the value that was provided on create.
+func (u *AuditEventUpsertBulk) UpdateUserAgent() *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateUserAgent()
+	})
 }
 
 // Exec executes the query.

@@ -28,6 +28,34 @@ func (_u *AuditEventUpdate) Where(ps ...predicate.AuditEvent) *AuditEventUpdate 
 	return _u
 }
 
+// SetIP sets the "ip" field.
+func (_u *AuditEventUpdate) SetIP(v string) *AuditEventUpdate {
+	_u.mutation.SetIP(v)
+	return _u
+}
+
+// SetNillableIP sets the "ip" field if the given value is not nil.
+func (_u *AuditEventUpdate) SetNillableIP(v *string) *AuditEventUpdate {
+	if v != nil {
+		_u.SetIP(*v)
+	}
+	return _u
+}
+
+// SetUserAgent sets the "user_agent" field.
+func (_u *AuditEventUpdate) SetUserAgent(v string) *AuditEventUpdate {
+	_u.mutation.SetUserAgent(v)
+	return _u
+}
+
+// SetNillableUserAgent sets the "user_agent" field if the given value is not nil.
+func (_u *AuditEventUpdate) SetNillableUserAgent(v *string) *AuditEventUpdate {
+	if v != nil {
+		_u.SetUserAgent(*v)
+	}
+	return _u
+}
+
 // Mutation returns the AuditEventMutation object of the builder.
 func (_u *AuditEventUpdate) Mutation() *AuditEventMutation {
 	return _u.mutation
@@ -81,6 +109,12 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.SessionIDCleared() {
 		_spec.ClearField(auditevent.FieldSessionID, field.TypeUUID)
 	}
+	if value, ok := _u.mutation.IP(); ok {
+		_spec.SetField(auditevent.FieldIP, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UserAgent(); ok {
+		_spec.SetField(auditevent.FieldUserAgent, field.TypeString, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -101,6 +135,34 @@ type AuditEventUpdateOne struct {
 	hooks     []Hook
 	mutation  *AuditEventMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetIP sets the "ip" field.
+func (_u *AuditEventUpdateOne) SetIP(v string) *AuditEventUpdateOne {
+	_u.mutation.SetIP(v)
+	return _u
+}
+
+// SetNillableIP sets the "ip" field if the given value is not nil.
+func (_u *AuditEventUpdateOne) SetNillableIP(v *string) *AuditEventUpdateOne {
+	if v != nil {
+		_u.SetIP(*v)
+	}
+	return _u
+}
+
+// SetUserAgent sets the "user_agent" field.
+func (_u *AuditEventUpdateOne) SetUserAgent(v string) *AuditEventUpdateOne {
+	_u.mutation.SetUserAgent(v)
+	return _u
+}
+
+// SetNillableUserAgent sets the "user_agent" field if the given value is not nil.
+func (_u *AuditEventUpdateOne) SetNillableUserAgent(v *string) *AuditEventUpdateOne {
+	if v != nil {
+		_u.SetUserAgent(*v)
+	}
+	return _u
 }
 
 // Mutation returns the AuditEventMutation object of the builder.
@@ -185,6 +247,12 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 	}
 	if _u.mutation.SessionIDCleared() {
 		_spec.ClearField(auditevent.FieldSessionID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.IP(); ok {
+		_spec.SetField(auditevent.FieldIP, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UserAgent(); ok {
+		_spec.SetField(auditevent.FieldUserAgent, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AuditEvent{config: _u.config}

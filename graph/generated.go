@@ -92,6 +92,7 @@ type ComplexityRoot struct {
 		ChangePassword      func(childComplexity int, input model.ChangePasswordInput) int
 		CreateInvite        func(childComplexity int, orgID string, email string, role model.OrgRole) int
 		CreateOrganization  func(childComplexity int, name string) int
+		DeleteAccount       func(childComplexity int, currentPassword string) int
 		ForgotPassword      func(childComplexity int, email string) int
 		Login               func(childComplexity int, input model.LoginInput) int
 		Logout              func(childComplexity int) int
@@ -197,6 +198,7 @@ type MutationResolver interface {
 	SwitchOrg(ctx context.Context, orgID string) (*model.SwitchOrgPayload, error)
 	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.User, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error)
+	DeleteAccount(ctx context.Context, currentPassword string) (bool, error)
 	CreateOrganization(ctx context.Context, name string) (*model.OrganizationMembership, error)
 	CreateInvite(ctx context.Context, orgID string, email string, role model.OrgRole) (*model.Invite, error)
 	RevokeInvite(ctx context.Context, id string) (bool, error)
@@ -460,6 +462,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["name"].(string)), true
+	case "Mutation.deleteAccount":
+		if e.ComplexityRoot.Mutation.DeleteAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAccount(childComplexity, args["currentPassword"].(string)), true
 	case "Mutation.forgotPassword":
 		if e.ComplexityRoot.Mutation.ForgotPassword == nil {
 			break
@@ -1148,6 +1161,20 @@ type Mutation {
   changePassword(
     "The current and the new password."
     input: ChangePasswordInput!
+  ): Boolean!
+  """
+  Erase the signed-in account after checking its current password (the same limits as
+  changePassword; a wrong password is INVALID_PASSWORD and counts as a failed login).
+  Sessions, tokens, memberships, pending invitations it made, invitations and mail
+  addressed to it and its sole-member workspaces are deleted; its audit events are kept
+  without IP or user agent. CONFLICT (details.org_id) while it is the only owner of an
+  organization with other members: make another member an owner first. Answers true;
+  the access token stops working at once. Bearer. Errors: AUTHENTICATION_FAILED,
+  VALIDATION_ERROR, INVALID_PASSWORD, CONFLICT, RATE_LIMIT_EXCEEDED.
+  """
+  deleteAccount(
+    "The account's password now, at most 128 characters."
+    currentPassword: String!
   ): Boolean!
   "Create an organization; the caller becomes its owner. Bearer. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR."
   createOrganization(
@@ -1915,6 +1942,20 @@ func (ec *executionContext) field_Mutation_createOrganization_args(ctx context.C
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "currentPassword",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currentPassword"] = arg0
 	return args, nil
 }
 
@@ -3418,6 +3459,50 @@ func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAccount(ctx, fc.Args["currentPassword"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6932,6 +7017,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "changePassword":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -106,6 +106,15 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 		NewPassword: input.NewPassword})
 }
 
+// DeleteAccount is the resolver for the deleteAccount field.
+func (r *mutationResolver) DeleteAccount(ctx context.Context, currentPassword string) (bool, error) {
+	p, err := r.Principal(ctx)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Auth.DeleteAccount(ctx, p, currentPassword)
+}
+
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, name string) (*model.OrganizationMembership, error) {
 	p, err := r.Principal(ctx)

@@ -37,6 +37,10 @@ type config struct {
 	ShutdownWait   time.Duration
 	LogLevel       string
 	MailTemplates  string // AUTH_MAIL_TEMPLATES_DIR
+	// AutoMigrate (AUTH_AUTO_MIGRATE): serve applies pending migrations at start.
+	AutoMigrate bool
+	// JWTAlgSet: AUTH_JWT_ALG was given (commands then never switch algorithm on their own).
+	JWTAlgSet bool
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors
@@ -60,6 +64,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		FrontendURL:   p.baseURL("AUTH_FRONTEND_URL", ""),
 		TLSCertFile:   p.str("AUTH_TLS_CERT_FILE", ""),
 		TLSKeyFile:    p.str("AUTH_TLS_KEY_FILE", ""),
+		AutoMigrate:   p.onOff("AUTH_AUTO_MIGRATE", true),
+		JWTAlgSet:     p.str("AUTH_JWT_ALG", "") != "",
 	}
 	c.Auth = auth.Config{
 		AllowRegistration: p.boolean("AUTH_ALLOW_REGISTRATION", true),
@@ -71,6 +77,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		JWTAlg:            p.oneOf("AUTH_JWT_ALG", auth.AlgHS256, auth.AlgHS256, auth.AlgEdDSA),
 		Audience:          p.str("AUTH_JWT_AUDIENCE", ""),
 		JWTSecret:         []byte(p.str("AUTH_JWT_SECRET", "")),
+		AuditRetention:    p.duration("AUTH_AUDIT_RETENTION", 365*24*time.Hour),
 		MailFrom:          p.str("AUTH_MAIL_FROM", "no-reply@localhost"),
 		Hash: auth.HashParams{
 			MemoryKiB: uint32(p.integer("AUTH_HASH_MEMORY_KIB", int(auth.DefaultHashParams.MemoryKiB), 8, 4<<20)),

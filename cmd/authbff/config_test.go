@@ -238,7 +238,7 @@ func TestRunCommands(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr strings.Builder
-			if got := run(context.Background(), c.args, c.env, &stdout, &stderr); got != c.code {
+			if got := run(context.Background(), c.args, c.env, strings.NewReader(""), &stdout, &stderr); got != c.code {
 				t.Errorf("run(%q) = %d, want %d; stderr %s", c.args, got, c.code, stderr.String())
 			}
 			if !strings.Contains(stderr.String(), c.stderr) {
@@ -304,7 +304,7 @@ func TestServeStopsGracefully(t *testing.T) {
 	logs := readLogs(pr)
 	exit := make(chan int, 1)
 	go func() {
-		code := run(ctx, []string{"serve"}, env, io.Discard, pw)
+		code := run(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, pw)
 		pw.Close()
 		exit <- code
 	}()

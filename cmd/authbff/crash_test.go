@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,21 +31,35 @@ func TestMain(m *testing.M) {
 func runMainForChild() int {
 	ctx, stop := signalContext()
 	defer stop()
-	return run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stderr)
+	return run(ctx, []string{"serve"}, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 }
 
 // child is a running server process.
 type child struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *bytes.Buffer
+	cmd     *exec.Cmd
+	url     string
+	logs    *syncBuffer
+	addr    chan string
+	exited  chan struct{}
+	waitErr error
 }
 
 func startChild(t *testing.T, dbPath string) *child {
 	t.Helper()
+	c := spawnChild(t, "AUTH_DATABASE_URL=sqlite:"+dbPath)
+	if err := c.waitListening(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// spawnChild starts `authbff serve` in a child process with env added to this process's
+// environment, without waiting for it to listen.
+func spawnChild(t *testing.T, env ...string) *child {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "AUTHBFF_CHILD=serve", "AUTH_ADDR=127.0.0.1:0",
-		"AUTH_DATABASE_URL=sqlite:"+dbPath, "AUTH_HASH_MEMORY_KIB=64", "AUTH_HASH_TIME=1", "AUTH_RATE_LIMITS=off")
+	cmd.Env = append(append(os.Environ(), "AUTHBFF_CHILD=serve", "AUTH_ADDR=127.0.0.1:0",
+		"AUTH_HASH_MEMORY_KIB=64", "AUTH_HASH_TIME=1", "AUTH_RATE_LIMITS=off"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -52,9 +67,8 @@ func startChild(t *testing.T, dbPath string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, logs: &bytes.Buffer{}}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
+	c := &child{cmd: cmd, logs: &syncBuffer{}, addr: make(chan string, 1), exited: make(chan struct{})}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-c.exited })
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -63,19 +77,46 @@ func startChild(t *testing.T, dbPath string) *child {
 			if strings.Contains(line, "authbff listening") {
 				for _, f := range strings.Fields(line) {
 					if v, ok := strings.CutPrefix(f, "addr="); ok {
-						addr <- v
+						c.addr <- v
 					}
 				}
 			}
 		}
+		c.waitErr = cmd.Wait()
+		close(c.exited)
 	}()
-	select {
-	case a := <-addr:
-		c.url = "http://" + a
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server did not start")
-	}
 	return c
+}
+
+// waitListening waits until the child logs its address, or fails if it exits first.
+func (c *child) waitListening(limit time.Duration) error {
+	select {
+	case a := <-c.addr:
+		c.url = "http://" + a
+		return nil
+	case <-c.exited:
+		return fmt.Errorf("server exited (%v) before listening:\n%s", c.waitErr, c.logs)
+	case <-time.After(limit):
+		return fmt.Errorf("server did not start within %v:\n%s", limit, c.logs)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) WriteString(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(v)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func post(t *testing.T, url string, body any) (int, map[string]any) {
@@ -127,7 +168,7 @@ func TestSIGKILLKeepsAcknowledgedWrites(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = c.cmd.Wait()
+	<-c.exited
 
 	c2 := startChild(t, db)
 	for i := range 4 {
@@ -154,11 +195,9 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
+	case <-c.exited:
+		if err := c.waitErr; err != nil {
 			t.Fatalf("exit: %v\n%s", err, c.logs)
 		}
 	case <-time.After(15 * time.Second):

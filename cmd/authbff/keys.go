@@ -3,41 +3,62 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"time"
 
 	"authbff/graph/auth"
 )
 
+const keysUsage = `Usage: authbff keys list|rotate
+
+  list     list the access-token signing keys kept in the database, newest (the signer)
+           first: "<kid> <alg> signs|verifies created <time> [retired <time>]". Reads only.
+  rotate   make a new key sign; older keys keep verifying until their tokens expire.
+           Its algorithm is AUTH_JWT_ALG when set, else that of the current signing key
+           (so an EdDSA database stays EdDSA), else HS256.
+
+With AUTH_JWT_SECRET set the keys in the database are not used: rotate by changing it.
+`
+
 // keys administers the access-token signing keys kept in the database.
-func keys(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func keys(ctx context.Context, args []string, getenv func(string) string, std stdio) error {
 	if len(args) != 1 || (args[0] != "list" && args[0] != "rotate") {
-		return fmt.Errorf("usage: authbff keys list|rotate")
+		return usageError("authbff keys list|rotate")
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	db, err := auth.OpenDB(ctx, cfg.DatabaseURL)
+	st, err := openCurrent(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	cfg.Auth.Log = slog.New(slog.DiscardHandler)
-	svc, err := auth.New(ctx, db, cfg.Auth)
+	defer st.Close()
+	stored, err := auth.StoredKeys(ctx, st.Client)
 	if err != nil {
 		return err
 	}
 	if args[0] == "rotate" {
+		if !cfg.JWTAlgSet && len(stored) > 0 {
+			cfg.Auth.JWTAlg = stored[0].Alg
+		}
+		svc, err := operatorService(ctx, cfg, st)
+		if err != nil {
+			return err
+		}
 		k, err := svc.RotateKeys(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "new signing key %s (%s); running servers pick it up within a minute\n", k.KID, k.Alg)
+		fmt.Fprintf(std.out, "new signing key %s (%s); running servers pick it up within a minute\n", k.KID, k.Alg)
 		return nil
 	}
-	for i, k := range svc.Keys() {
+	if len(cfg.Auth.JWTSecret) > 0 {
+		fmt.Fprintln(std.err, "note: AUTH_JWT_SECRET is set, so servers sign with it and not with these keys")
+	}
+	if len(stored) == 0 {
+		fmt.Fprintf(std.err, "database %s holds no signing key yet: the first `authbff serve` creates one\n", st.Name)
+	}
+	for i, k := range stored {
 		state := "verifies"
 		if i == 0 {
 			state = "signs"
@@ -46,7 +67,7 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		if k.Retired != nil {
 			retired = " retired " + k.Retired.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(stdout, "%s %s %s created %s%s\n", k.KID, k.Alg, state, k.Created.UTC().Format(time.RFC3339), retired)
+		fmt.Fprintf(std.out, "%s %s %s created %s%s\n", k.KID, k.Alg, state, k.Created.UTC().Format(time.RFC3339), retired)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func runKeysCmd(t testing.TB, env map[string]string, args ...string) keysCmdResu
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr)
+	code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
 	if ctx.Err() != nil {
 		t.Fatalf("authbff %s did not return within 20 s", strings.Join(args, " "))
 	}
@@ -41,6 +41,9 @@ func keysCmdEnv(t testing.TB, extra ...string) (map[string]string, string) {
 	env := map[string]string{"AUTH_DATABASE_URL": url, "AUTH_RATE_LIMITS": "off"}
 	for i := 0; i+1 < len(extra); i += 2 {
 		env[extra[i]] = extra[i+1]
+	}
+	if r := runKeysCmd(t, map[string]string{"AUTH_DATABASE_URL": url}, "migrate", "up"); r.code != 0 {
+		t.Fatalf("migrate up: %s", r.stderr)
 	}
 	return env, url
 }
@@ -88,6 +91,10 @@ func TestKeysCommand(t *testing.T) {
 	t.Run("OKListNamesTheSigningKey", func(t *testing.T) {
 		t.Parallel()
 		env, _ := keysCmdEnv(t)
+		if r := runKeysCmd(t, env, "keys", "list"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no signing key yet") {
+			t.Fatalf("keys list on a database no server has used: exit %d, %q %q; want no key and a note", r.code, r.stdout, r.stderr)
+		}
+		keysRotated(t, env)
 		lines := keysListed(t, env)
 		if len(lines) != 1 || lines[0][2] != "HS256" || lines[0][3] != "signs" || lines[0][4] != "" {
 			t.Fatalf("keys list on a fresh database: %v, want one HS256 key that signs", lines)
@@ -100,6 +107,7 @@ func TestKeysCommand(t *testing.T) {
 	t.Run("OKRotateNamesTheNewKid", func(t *testing.T) {
 		t.Parallel()
 		env, _ := keysCmdEnv(t)
+		keysRotated(t, env)
 		old := keysListed(t, env)[0][1]
 		kid, alg := keysRotated(t, env)
 		if kid == old || alg != "HS256" {

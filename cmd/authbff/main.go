@@ -1,19 +1,23 @@
-// Command authbff is the authentication service: `authbff serve` runs the HTTP server.
-// This package is the only place that reads the environment.
+// Command authbff is the authentication service: `authbff serve` runs the HTTP server;
+// the other commands are for operators. This package is the only place that reads the
+// environment.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signalContext()
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -26,49 +30,125 @@ func signalContext() (context.Context, context.CancelFunc) {
 const usage = `authbff: authentication service (GraphQL + the legacy /v1/auth REST routes)
 
 Usage:
-  authbff serve         run the HTTP server (configured by AUTH_* environment variables)
-  authbff keys list     list the access-token signing keys (never their secrets)
-  authbff keys rotate   make a new key sign; older keys keep verifying until their tokens expire
-  authbff users deactivate|activate <username-or-email>
-                        end an account's sessions and refuse its logins, or allow them again
-  authbff users set-password <username-or-email>
-                        set a password read from stdin (same policy; ends every session)
-  authbff help          show this help
+  authbff serve                      run the HTTP server (configured by AUTH_* variables)
+  authbff migrate up|status|plan     apply, show or print the schema migrations
+  authbff keys list|rotate           list the signing keys (never their secrets), or rotate them
+  authbff users list|show|create|delete|export|deactivate|activate|set-password
+                                     administer accounts (authbff users -h)
+  authbff backup FILE                online, consistent copy of a SQLite database
+  authbff version                    the version of this binary and its newest migrations
+  authbff help                       this help
 
-See README.md for the configuration variables.
+Every command answers -h with its own usage. Commands other than serve and
+migrate up never create or migrate a database: they name the database they
+looked at and stop. See README.md for the AUTH_* variables.
 `
 
-// run is main without the process: arguments, environment and output are passed in,
-// so tests can run the binary's code in-process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// stdio is what a command reads and writes; run passes it down so tests drive the
+// commands exactly as a terminal would.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// command is one subcommand: its usage (printed for -h, exit 0) and what it does.
+type command struct {
+	usage string
+	run   func(ctx context.Context, args []string, getenv func(string) string, std stdio) error
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"serve":   {serveUsage, serve},
+		"migrate": {migrateUsage, migrateCmd},
+		"keys":    {keysUsage, keys},
+		"users":   {usersUsage, users},
+		"backup":  {backupUsage, backup},
+		"version": {versionUsage, versionCmd},
+	}
+}
+
+// errUsage marks a usage error: exit 2 with the command's usage.
+var errUsage = errors.New("usage")
+
+// usageError reports bad arguments; run prints the message and the command's usage.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
+
+// run is main without the process: arguments, environment and standard streams are
+// passed in, so tests run the binary's code in-process exactly as a terminal would.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
-	case "serve":
-		if err := serve(ctx, args[1:], getenv, stderr); err != nil {
-			fmt.Fprintf(stderr, "authbff: %v\n", err)
-			return 1
-		}
-		return 0
-	case "keys":
-		if err := keys(ctx, args[1:], getenv, stdout); err != nil {
-			fmt.Fprintf(stderr, "authbff: %v\n", err)
-			return 1
-		}
-		return 0
-	case "users":
-		if err := users(ctx, args[1:], getenv, os.Stdin, stdout); err != nil {
-			fmt.Fprintf(stderr, "authbff: %v\n", err)
-			return 1
-		}
-		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	default:
+	}
+	c, ok := commands[args[0]]
+	if !ok {
 		fmt.Fprintf(stderr, "authbff: unknown command %q\n\n%s", args[0], usage)
 		return 2
+	}
+	if wantsHelp(args[1:]) {
+		fmt.Fprint(stdout, c.usage)
+		return 0
+	}
+	err := c.run(ctx, args[1:], getenv, stdio{stdin, stdout, stderr})
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, c.usage)
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "authbff %s: %s\n\n%s", args[0], strings.TrimPrefix(err.Error(), "usage: "), c.usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "authbff: %v\n", err)
+		return 1
+	}
+}
+
+// wantsHelp reports whether any argument asks for help (-h, --help, or "help" as the
+// subcommand), so that `authbff users delete -h` prints usage and touches nothing.
+func wantsHelp(args []string) bool {
+	for i, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" || (i == 0 && a == "help") {
+			return true
+		}
+		if a == "--" {
+			return false
+		}
+	}
+	return false
+}
+
+// parseFlags parses flags that may come before or after the positional arguments
+// (`users show ada --json`) and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
 	}
 }

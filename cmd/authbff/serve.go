@@ -18,9 +18,18 @@ import (
 	"authbff/rest"
 )
 
+const serveUsage = `Usage: authbff serve
+
+Runs the HTTP server, configured by the AUTH_* environment variables (README.md).
+With AUTH_AUTO_MIGRATE=on (the default) pending migrations are applied first, under
+the migration lock; with it off, a database that is behind stops the start (run
+` + "`authbff migrate up`" + `). A database migrated by a newer release is always refused.
+SIGINT/SIGTERM: stop accepting, finish the requests in flight, exit 0.
+`
+
 // serve runs the HTTP server until ctx ends (SIGINT/SIGTERM), then stops accepting,
 // finishes the requests in flight and the mail being sent, and returns nil.
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, std stdio) error {
 	if len(args) > 0 {
 		return fmt.Errorf("serve takes no arguments (configure it with AUTH_* variables)")
 	}
@@ -28,7 +37,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := newLogger(std.err, cfg.LogLevel)
 	for _, u := range unknownVars(os.Environ()) {
 		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
 	}
@@ -38,11 +47,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 // serveWith is serve with a parsed configuration; ready, if not nil, receives the
 // listening address (tests use it).
 func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
-	db, err := auth.OpenDB(ctx, cfg.DatabaseURL)
+	st, err := openForServe(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer st.Close()
+	db := st.Client
 	cfg.Auth.Log = log
 	if cfg.MailTemplates != "" {
 		cfg.Auth.MailTemplates = os.DirFS(cfg.MailTemplates)
@@ -102,7 +112,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
 	}
 	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
-		"playground", cfg.Playground, "docs", cfg.Docs, "database", redactURL(cfg.DatabaseURL))
+		"playground", cfg.Playground, "docs", cfg.Docs, "database", st.Name)
 	if cfg.FrontendURL == "" {
 		log.Info("e-mail links lead to the built-in pages (AUTH_FRONTEND_URL is unset)", "base", cfg.PublicURL)
 	} else {
@@ -155,19 +165,4 @@ func displayAddr(addr string) string {
 		return "localhost:" + strings.TrimPrefix(addr, "0.0.0.0:")
 	}
 	return addr
-}
-
-// redactURL hides a password in a database URL before it is logged.
-func redactURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return u
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		cred := rest[:at]
-		if user, _, ok := strings.Cut(cred, ":"); ok {
-			return scheme + "://" + user + ":***@" + rest[at+1:]
-		}
-	}
-	return u
 }

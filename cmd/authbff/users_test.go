@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -20,9 +21,11 @@ func TestUsersCommands(t *testing.T) {
 	env := map[string]string{"AUTH_DATABASE_URL": "sqlite:" + path, "AUTH_HASH_MEMORY_KIB": "64", "AUTH_HASH_TIME": "1"}
 	getenv := func(k string) string { return env[k] }
 	cmd := func(stdin string, args ...string) (string, error) {
-		var out bytes.Buffer
-		err := users(t.Context(), args, getenv, strings.NewReader(stdin), &out)
-		return out.String(), err
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), append([]string{"users"}, args...), getenv, strings.NewReader(stdin), &out, &errOut); code != 0 {
+			return out.String(), errors.New(errOut.String())
+		}
+		return out.String(), nil
 	}
 	login := func(password string) int {
 		return e.Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "opsuser", "password": password}, "").Status

@@ -62,7 +62,7 @@ var (
 				Symbol:     "invites_organizations_invites",
 				Columns:    []*schema.Column{InvitesColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -127,13 +127,13 @@ var (
 				Symbol:     "memberships_organizations_memberships",
 				Columns:    []*schema.Column{MembershipsColumns[3]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "memberships_users_memberships",
 				Columns:    []*schema.Column{MembershipsColumns[4]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -169,7 +169,7 @@ var (
 				Symbol:     "one_time_tokens_users_tokens",
 				Columns:    []*schema.Column{OneTimeTokensColumns[6]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -213,7 +213,7 @@ var (
 				Symbol:     "refresh_tokens_sessions_refresh_tokens",
 				Columns:    []*schema.Column{RefreshTokensColumns[6]},
 				RefColumns: []*schema.Column{SessionsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -252,7 +252,7 @@ var (
 				Symbol:     "sessions_users_sessions",
 				Columns:    []*schema.Column{SessionsColumns[9]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{

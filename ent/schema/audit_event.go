@@ -17,8 +17,9 @@ func (AuditEvent) Fields() []ent.Field {
 		field.String("type").Immutable(),
 		field.UUID("user_id", uuid.UUID{}).Optional().Nillable().Immutable(),
 		field.UUID("session_id", uuid.UUID{}).Optional().Nillable().Immutable(),
-		field.String("ip").Default("").Immutable(),
-		field.String("user_agent").Default("").Immutable(),
+		// ip and user_agent are cleared when the account is erased.
+		field.String("ip").Default(""),
+		field.String("user_agent").Default(""),
 		// data is a small JSON object of non-secret facts (an organization id, a limit name).
 		field.Text("data").Default("{}").Immutable(),
 		field.Time("created_at").Immutable(),

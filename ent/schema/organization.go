@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	entsql "entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
@@ -21,7 +22,7 @@ func (Organization) Fields() []ent.Field {
 
 func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("memberships", Membership.Type),
-		edge.To("invites", Invite.Type),
+		edge.To("memberships", Membership.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("invites", Invite.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }

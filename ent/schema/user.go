@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	entsql "entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -44,11 +45,13 @@ func (User) Fields() []ent.Field {
 	}
 }
 
+// Edges: a session, membership or one-time token means nothing without its user, so
+// deleting the user deletes them (ON DELETE CASCADE).
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("sessions", Session.Type),
-		edge.To("memberships", Membership.Type),
-		edge.To("tokens", OneTimeToken.Type),
+		edge.To("sessions", Session.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("memberships", Membership.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("tokens", OneTimeToken.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -52,6 +52,15 @@ type Config struct {
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
 
+	// AuditRetention is how long audit events are kept; the janitor deletes older ones
+	// (AUTH_AUDIT_RETENTION, default 365 days).
+	AuditRetention time.Duration
+
+	// Operator marks a service built for an operator command (`authbff users …`): New
+	// neither creates nor rotates signing keys and secrets, so a command changes only
+	// what it says it changes. Such a service cannot issue tokens.
+	Operator bool
+
 	Now  func() time.Time
 	Rand io.Reader
 	Log  *slog.Logger
@@ -105,6 +114,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LockoutThreshold <= 0 {
 		c.LockoutThreshold = 100
+	}
+	if c.AuditRetention <= 0 {
+		c.AuditRetention = 365 * 24 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now

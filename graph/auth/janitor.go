@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"authbff/ent/auditevent"
 	"authbff/ent/mail"
 	"authbff/ent/onetimetoken"
 	"authbff/ent/refreshtoken"
@@ -19,8 +20,9 @@ const (
 
 // RunJanitor deletes, every hour until ctx ends, what can never be used again: refresh
 // tokens and sessions that ended (revoked or past their absolute end) a week ago,
-// one-time tokens used or expired a week ago, and settled outbox rows after 30 days.
-// Audit events are kept. Every replica may run it: the deletes are idempotent.
+// one-time tokens used or expired a week ago, settled outbox rows after 30 days, and
+// audit events older than AuditRetention (AUTH_AUDIT_RETENTION, default 365 days).
+// Every replica may run it: the deletes are idempotent.
 func (s *Service) RunJanitor(ctx context.Context) {
 	t := time.NewTimer(time.Minute)
 	defer t.Stop()
@@ -64,6 +66,10 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	total += n
 	if n, err = s.db.Mail.Delete().Where(mail.StatusIn(mail.StatusSent, mail.StatusFailed),
 		mail.CreatedAtLT(now.Add(-sentMailRetention))).Exec(ctx); err != nil {
+		return total, err
+	}
+	total += n
+	if n, err = s.db.AuditEvent.Delete().Where(auditevent.CreatedAtLT(now.Add(-s.cfg.AuditRetention))).Exec(ctx); err != nil {
 		return total, err
 	}
 	return total + n, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"authbff/graph/auth"
 	"authbff/rest/apitest"
 )
 
@@ -45,5 +46,34 @@ func TestSweepDeletesOnlyDeadRows(t *testing.T) {
 	}
 	if c := e.DB.AuditEvent.Query().CountX(ctx); c != audits {
 		t.Fatalf("audit rows %d, want %d kept", c, audits)
+	}
+}
+
+// TestSweepEnforcesAuditRetention: audit events older than AuditRetention are deleted,
+// younger ones stay.
+func TestSweepEnforcesAuditRetention(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.AuditRetention = 30 * 24 * time.Hour }))
+	ctx := t.Context()
+	e.Register("oldtimer")
+	old := e.DB.AuditEvent.Query().CountX(ctx)
+	if old == 0 {
+		t.Fatal("registration recorded no audit event")
+	}
+	e.Clock.Advance(20 * 24 * time.Hour)
+	e.Register("newcomer")
+	all := e.DB.AuditEvent.Query().CountX(ctx)
+	if _, err := e.Svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.DB.AuditEvent.Query().CountX(ctx); n != all {
+		t.Fatalf("%d audit events after a sweep inside the retention, want %d", n, all)
+	}
+	e.Clock.Advance(11 * 24 * time.Hour) // the first events are now 31 days old
+	if _, err := e.Svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.DB.AuditEvent.Query().CountX(ctx); n != all-old {
+		t.Fatalf("%d audit events after the retention passed for the first %d, want %d", n, old, all-old)
 	}
 }

@@ -257,6 +257,20 @@ func (s *Service) RotateKeys(ctx context.Context) (*KeyInfo, error) {
 	return &KeyInfo{KID: fresh.KID, Alg: fresh.Alg, Created: fresh.Created}, nil
 }
 
+// StoredKeys lists the keys kept in the database, newest (the signer) first, without
+// creating, rotating or loading any: what `authbff keys list` shows.
+func StoredKeys(ctx context.Context, db *ent.Client) ([]KeyInfo, error) {
+	stored, err := (&Service{db: db}).readRing(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]KeyInfo, len(stored))
+	for i, k := range stored {
+		out[i] = KeyInfo{KID: k.KID, Alg: k.Alg, Created: k.Created, Retired: k.Retired}
+	}
+	return out, nil
+}
+
 // Keys lists the signing keys, newest (the signer) first.
 func (s *Service) Keys() []KeyInfo {
 	s.ring.mu.RLock()

@@ -123,27 +123,8 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if ve := checkPasswordIdentity("new_password", in.NewPassword, p.user.Username, p.user.Email); ve != nil {
 		return ve
 	}
-	if err := s.take(ctx, LimitChangePasswordIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.checkCurrentPassword(ctx, p, in.CurrentPassword); err != nil {
 		return err
-	}
-	account := p.UserID.String()
-	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
-		return err
-	}
-	stored := ""
-	if p.user.PasswordHash != nil {
-		stored = *p.user.PasswordHash
-	}
-	ok, _, err := s.hash.Verify(ctx, stored, in.CurrentPassword)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		// A wrong current password counts as a failed login (CONTRACT.md §7).
-		if err := s.loginFailed(ctx, p.user, account); err != nil && !isCode(err, CodeAuthFailed) {
-			return err
-		}
-		return newError(CodeInvalidPassword, MsgWrongPassword)
 	}
 	hash, err := s.hash.Hash(ctx, in.NewPassword)
 	if err != nil {
@@ -165,5 +146,35 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	}
 	s.wakeMailer()
 	s.auditP(ctx, EventPasswordChanged, p, nil)
+	return nil
+}
+
+// checkCurrentPassword verifies the signed-in user's current password before a change
+// of password or an erasure, under the change-password IP limit and the per-account
+// failed-login limit; a wrong password counts as a failed login (CONTRACT.md §7).
+// Errors: RATE_LIMIT_EXCEEDED, INVALID_PASSWORD, SERVICE_UNAVAILABLE.
+func (s *Service) checkCurrentPassword(ctx context.Context, p *Principal, current string) error {
+	if err := s.take(ctx, LimitChangePasswordIP, ClientFrom(ctx).IP); err != nil {
+		return err
+	}
+	account := p.UserID.String()
+	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
+		return err
+	}
+	stored := ""
+	if p.user.PasswordHash != nil {
+		stored = *p.user.PasswordHash
+	}
+	ok, _, err := s.hash.Verify(ctx, stored, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// A wrong current password counts as a failed login (CONTRACT.md §7).
+		if err := s.loginFailed(ctx, p.user, account); err != nil && !isCode(err, CodeAuthFailed) {
+			return err
+		}
+		return newError(CodeInvalidPassword, MsgWrongPassword)
+	}
 	return nil
 }

@@ -54,6 +54,9 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if s.limits.store == nil {
 		s.limits.store = NewMemoryStore(0)
 	}
+	if cfg.Operator {
+		return s, nil // an operator command creates no key and no secret
+	}
 	if err := s.initKeys(ctx); err != nil {
 		return nil, err
 	}

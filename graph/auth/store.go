@@ -4,12 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -17,15 +18,36 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
 
 	"authbff/ent"
+	"authbff/migrations"
 )
 
-// OpenDB opens the database named by an AUTH_DATABASE_URL value and migrates its schema:
-// "sqlite:PATH" (the directory is created), "sqlite::memory:", or "postgres://…".
-// SQLite runs with foreign keys on, WAL, a busy timeout, immediate write transactions
-// (no lock-upgrade deadlocks) and synchronous=FULL, so a 200 survives a crash.
-var migrateMu sync.Mutex
+// Store is an open database: the ent client, the handle under it, and how messages name it.
+type Store struct {
+	Client  *ent.Client
+	DB      *sql.DB
+	Dialect string // migrations.SQLite or migrations.Postgres
+	// Name is the database as messages name it: the absolute SQLite path, or the
+	// PostgreSQL URL with its password hidden.
+	Name string
+}
 
-func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
+// OpenMode says whether Open may create a SQLite database file.
+type OpenMode int
+
+const (
+	// OpenExisting refuses a SQLite file that does not exist (operator commands never
+	// create a database as a side effect).
+	OpenExisting OpenMode = iota
+	// OpenOrCreate creates the SQLite file and its directory (serve, migrate up).
+	OpenOrCreate
+)
+
+// Open opens the database named by an AUTH_DATABASE_URL value without touching its
+// schema: "sqlite:PATH", "sqlite::memory:", or "postgres://…". SQLite runs with foreign
+// keys on, WAL, a busy timeout, immediate write transactions (no lock-upgrade
+// deadlocks) and synchronous=FULL, so a 200 survives a crash.
+func Open(ctx context.Context, url string, mode OpenMode) (*Store, error) {
+	st := &Store{}
 	var drv *entsql.Driver
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
@@ -34,12 +56,23 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 		var dsn string
 		memory := path == ":memory:"
 		if memory {
+			st.Name = "sqlite::memory:"
 			dsn = "file:authbff-" + rand.Text() + "?mode=memory&cache=shared&" + opts
 		} else {
 			if path == "" {
 				return nil, fmt.Errorf("AUTH_DATABASE_URL %q: no path after sqlite", url)
 			}
-			if dir := filepath.Dir(path); dir != "." {
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return nil, err
+			}
+			st.Name = abs
+			if mode == OpenExisting {
+				if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+					return nil, fmt.Errorf("database %s does not exist (AUTH_DATABASE_URL=%s): point AUTH_DATABASE_URL at the right file, or create it with `authbff migrate up`", abs, url)
+				}
+				opts += "&mode=rw"
+			} else if dir := filepath.Dir(path); dir != "." {
 				if err := os.MkdirAll(dir, 0o700); err != nil {
 					return nil, fmt.Errorf("creating %s: %w", dir, err)
 				}
@@ -56,6 +89,7 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 			db.SetMaxOpenConns(4 * runtime.NumCPU())
 			db.SetMaxIdleConns(4 * runtime.NumCPU())
 		}
+		st.DB, st.Dialect = db, migrations.SQLite
 		drv = entsql.OpenDB(dialect.SQLite, db)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db, err := sql.Open("pgx", url)
@@ -64,21 +98,75 @@ func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
 		}
 		db.SetMaxOpenConns(8 * runtime.NumCPU())
 		db.SetMaxIdleConns(8 * runtime.NumCPU())
+		st.DB, st.Dialect, st.Name = db, migrations.Postgres, RedactURL(url)
 		drv = entsql.OpenDB(dialect.Postgres, db)
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL must start with sqlite: or postgres://")
 	}
-	client := ent.NewClient(ent.Driver(drv))
-	if err := drv.DB().PingContext(ctx); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("connecting to the database: %w", err)
+	st.Client = ent.NewClient(ent.Driver(drv))
+	if err := st.DB.PingContext(ctx); err != nil {
+		st.Client.Close()
+		return nil, fmt.Errorf("connecting to database %s: %w", st.Name, err)
 	}
-	migrateMu.Lock() // ent's migration mutates package-level table definitions
-	err := client.Schema.Create(ctx)
-	migrateMu.Unlock()
+	return st, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.Client.Close() }
+
+// Status compares the database with the binary's migrations (SELECTs only).
+func (s *Store) Status(ctx context.Context) (migrations.Status, error) {
+	st, err := migrations.ReadStatus(ctx, s.DB, s.Dialect)
 	if err != nil {
-		client.Close()
-		return nil, fmt.Errorf("migrating the database: %w", err)
+		return st, fmt.Errorf("database %s: %w", s.Name, err)
 	}
-	return client, nil
+	return st, nil
+}
+
+// Migrate applies the pending migrations under the migration lock.
+func (s *Store) Migrate(ctx context.Context) ([]migrations.Migration, error) {
+	done, err := migrations.Up(ctx, s.DB, s.Dialect, s.Name)
+	if err != nil && !errors.Is(err, migrations.ErrAhead) {
+		return done, fmt.Errorf("migrating database %s: %w", s.Name, err)
+	}
+	return done, err
+}
+
+// RequireCurrent returns an error naming the database unless its schema is exactly the
+// binary's: what every operator command checks before it reads or writes.
+func (s *Store) RequireCurrent(ctx context.Context) error {
+	st, err := s.Status(ctx)
+	if err != nil {
+		return err
+	}
+	return st.Check(s.Name)
+}
+
+// OpenDB opens the database (creating a SQLite file) and applies pending migrations:
+// what tests and embedded uses want.
+func OpenDB(ctx context.Context, url string) (*ent.Client, error) {
+	st, err := Open(ctx, url, OpenOrCreate)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st.Client, nil
+}
+
+// RedactURL hides a password in a database URL before it is shown or logged.
+func RedactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		cred := rest[:at]
+		if user, _, ok := strings.Cut(cred, ":"); ok {
+			return scheme + "://" + user + ":***@" + rest[at+1:]
+		}
+	}
+	return u
 }

@@ -130,6 +130,7 @@ var forms = map[string][]spec{
 		{name: "current_password", rule: maxLenRule(PasswordMaxLen)},
 		{name: "new_password", rule: newPasswordRule},
 	},
+	"deleteAccount": {{name: "current_password", rule: maxLenRule(PasswordMaxLen)}},
 }
 
 // FormFields returns the field names of a form in declaration order (nil if unknown).

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// throwawayPostgres starts a private PostgreSQL server (initdb into a temp dir, a free
+// port, trust authentication; run as the postgres OS user when the tests run as root)
+// and returns the URL of its superuser connection. The shared cluster is never touched:
+// this test needs to create roles, which its user may not.
+func throwawayPostgres(t *testing.T) (superURL string, port int) {
+	t.Helper()
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(bins) == 0 {
+		if os.Getenv("CI") != "" || os.Getenv("AUTH_TEST_POSTGRES_URL") != "" {
+			t.Fatal("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are missing; .ci/run installs them")
+		}
+		t.Skip("SKIPPED: needs the PostgreSQL server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
+	}
+	sort.Strings(bins)
+	bin := filepath.Dir(bins[len(bins)-1])
+	dir, err := os.MkdirTemp("", "authbff-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cred *syscall.Credential
+	osUser := ""
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Fatal("running as root needs the postgres OS user: ", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		osUser = "postgres"
+	} else if u, err := user.Current(); err == nil {
+		osUser = u.Username
+	}
+	pgrun := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(bin, name), args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	pgrun("initdb", "-D", data, "-A", "trust", "-U", osUser, "--no-sync", "-E", "UTF8")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port = ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	pgrun("pg_ctl", "-D", data, "-w", "-l", filepath.Join(dir, "log"), "-o",
+		fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off", port, dir), "start")
+	t.Cleanup(func() {
+		cmd := exec.Command(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		_ = cmd.Run()
+		os.RemoveAll(dir)
+	})
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres?sslmode=disable", osUser, port), port
+}
+
+// TestServeUnderDMLOnlyRole: the owner migrates; the service then runs under a role with
+// only SELECT, INSERT, UPDATE and DELETE (the GRANTs README shows) and serves: a start on
+// a current database runs no DDL. Under that role a database that is behind is refused
+// with what to do instead of failing half-way.
+func TestServeUnderDMLOnlyRole(t *testing.T) {
+	t.Parallel()
+	super, port := throwawayPostgres(t)
+	admin, err := sql.Open("pgx", super)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, q := range []string{
+		"CREATE ROLE authbff_owner LOGIN PASSWORD 'owner-pw'",
+		"CREATE ROLE authbff_app LOGIN PASSWORD 'app-pw'",
+		"CREATE DATABASE auth OWNER authbff_owner",
+		"CREATE DATABASE auth_empty OWNER authbff_owner",
+	} {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	url := func(role, pw, db string) string {
+		return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", role, pw, port, db)
+	}
+	ownerURL, appURL := url("authbff_owner", "owner-pw", "auth"), url("authbff_app", "app-pw", "auth")
+
+	if r := runIn(t, map[string]string{"AUTH_DATABASE_URL": ownerURL}, "", "migrate", "up"); r.code != 0 {
+		t.Fatalf("migrate up as the owner: %s", r.stderr)
+	}
+	owner, err := sql.Open("pgx", ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	// The grants README shows (PostgreSQL 15+ already denies CREATE on public to others).
+	for _, q := range []string{
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+		"GRANT CONNECT ON DATABASE auth TO authbff_app",
+		"GRANT USAGE ON SCHEMA public TO authbff_app",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO authbff_app",
+		"ALTER DEFAULT PRIVILEGES FOR ROLE authbff_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authbff_app",
+	} {
+		if _, err := owner.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	env := []string{"AUTH_DATABASE_URL=" + appURL}
+	for round := range 2 { // the first start creates keys and secrets (DML), the second finds them
+		c := spawnChild(t, env...)
+		if err := c.waitListening(60 * time.Second); err != nil {
+			t.Fatalf("start %d under the DML-only role: %v", round, err)
+		}
+		user := "dml" + strconv.Itoa(round)
+		if s, m := post(t, c.url+"/v1/auth/register", map[string]any{"email": user + "@example.com", "username": user, "password": "dml-Role-Password-1"}); s != 200 {
+			t.Fatalf("register under the DML-only role: %d %v", s, m)
+		}
+		if s, _ := post(t, c.url+"/v1/auth/login", map[string]any{"username": user, "password": "dml-Role-Password-1"}); s != 200 {
+			t.Fatalf("login under the DML-only role: %d", s)
+		}
+		if strings.Contains(c.logs.String(), "migration applied") {
+			t.Fatalf("a start on a current database applied migrations:\n%s", c.logs)
+		}
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
+	if r := runIn(t, map[string]string{"AUTH_DATABASE_URL": appURL}, "", "users", "list"); r.code != 0 || !strings.Contains(r.stdout, "dml1") {
+		t.Fatalf("users list under the DML-only role: %q %q", r.stdout, r.stderr)
+	}
+
+	// An empty database under a role that may not create tables: the start fails with
+	// the database named and the cause, nothing half-applied.
+	c := spawnChild(t, "AUTH_DATABASE_URL="+url("authbff_app", "app-pw", "auth_empty"))
+	if err := c.waitListening(60 * time.Second); err == nil {
+		t.Fatal("serve started on an empty database under a role without CREATE")
+	}
+	if logs := c.logs.String(); !strings.Contains(logs, "auth_empty") || !strings.Contains(logs, "permission denied") {
+		t.Fatalf("the refusal does not name the database and the cause:\n%s", logs)
+	}
+}
