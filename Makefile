@@ -27,8 +27,9 @@ test: tools ## Run every test (vet, unit, HTTP end to end, browser, fuzz seed co
 .PHONY: tools
 tools: ## Install the pinned npm packages the tests use (web/_npm: the schema linter), if npm is there
 	@if command -v npm >/dev/null 2>&1; then \
-		if [ ! -d web/_npm/node_modules ] || [ web/_npm/package-lock.json -nt web/_npm/node_modules ]; then \
-			npm ci --prefix web/_npm --no-audit --no-fund --ignore-scripts >/dev/null && touch web/_npm/node_modules; \
+		stamp=web/_npm/node_modules/.package-lock.json; \
+		if [ ! -f $$stamp ] || [ web/_npm/package-lock.json -nt $$stamp ]; then \
+			npm ci --prefix web/_npm --no-audit --no-fund --ignore-scripts >/dev/null; \
 		fi; \
 	else echo "npm not found: the schema lint test will be skipped"; fi
 

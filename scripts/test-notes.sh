@@ -11,7 +11,7 @@ fi
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
   notes+=("Browser tests (web/) were SKIPPED: no chromium. Install it (apt-get install -y chromium) and run make test again.")
 fi
-if ! command -v node >/dev/null 2>&1 || [ ! -x web/_npm/node_modules/.bin/graphql-schema-linter ]; then
+if ! command -v node >/dev/null 2>&1 || [ ! -e web/_npm/node_modules/.bin/graphql-schema-linter ]; then
   notes+=("The schema lint and generated-client tests (web/) were SKIPPED: they need node and npm ci --prefix web/_npm (make tools).")
 fi
 if [ ${#notes[@]} -gt 0 ]; then
