@@ -1304,6 +1304,8 @@ enum AuditEventType {
   member_role_changed
   "A member left or was removed from an organization."
   member_removed
+  "Too many failed logins in a row: password login is disabled until a password reset, and a reset link was mailed."
+  account_locked
 }
 
 "One page of audit events."

@@ -3,8 +3,10 @@ package rest_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
+	"authbff/graph/auth"
 	"authbff/graph/auth/commonpw"
 	"authbff/rest/apitest"
 )
@@ -34,6 +36,17 @@ var policyCases = []policyCase{
 	{"ErrEqualsUsernameIgnoringCase", "snoopy.DOG", commonpw.ReasonUsername},
 	{"ErrEqualsEmailIgnoringCase", "dora.explorer@EXAMPLE.COM", commonpw.ReasonEmail},
 	{"ErrEqualsEmailLocalPartIgnoringCase", "DORA.EXPLORER", commonpw.ReasonEmail},
+	// Compared after NFKC and case folding, invisible characters at either end ignored.
+	{"ErrCommonFullwidth", "ｐａｓｓｗｏｒｄ１２３", commonpw.ReasonCommon},
+	{"ErrCommonSurroundingSpaces", "  password123 \t", commonpw.ReasonCommon},
+	{"ErrCommonTrailingZeroWidthSpace", "password123\u200b", commonpw.ReasonCommon},
+	{"ErrEqualsUsernameFullwidth", "ＳＮＯＯＰＹ．ｄｏｇ", commonpw.ReasonUsername},
+	{"ErrEqualsEmailLocalPartSpaces", " Dora.Explorer ", commonpw.ReasonEmail},
+	// Nothing visible.
+	{"ErrEightNULs", strings.Repeat("\x00", 8), auth.ReasonInvisible},
+	{"ErrZeroWidthSpaces", strings.Repeat("\u200b", 8), auth.ReasonInvisible},
+	{"ErrSoftHyphens", strings.Repeat("\u00ad", 8), auth.ReasonInvisible},
+	{"ErrSpacesAndTabs", "    \t\t\u3000\u00a0", auth.ReasonInvisible},
 }
 
 // wantPolicy422 fails unless r is the one-entry 422 refusing field with reason.
@@ -158,4 +171,34 @@ func TestPasswordPolicyChange(t *testing.T) {
 		wantNull(t, e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": "Snoopy-Doghouse-7"}, access))
 		e.Login(policyEmail, "Snoopy-Doghouse-7")
 	})
+}
+
+func TestPasswordPolicySameAsCurrent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	access := str(t, wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), "")), "access_token")
+	r := e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": strongPassword}, access)
+	wantPolicy422(t, r, "new_password", auth.ReasonSameAsCurrent)
+	g := e.GraphQL(gqlChangePw, input(obj{"currentPassword": strongPassword, "newPassword": strongPassword}), access)
+	if len(g.Errors) != 1 || g.Errors[0].Code() != "VALIDATION_ERROR" {
+		t.Errorf("GraphQL changePassword to the same password: %s", g.Raw)
+	}
+	// Only the same password: a different case is another password.
+	wantNull(t, e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": strings.ToUpper(strongPassword)}, access))
+}
+
+// TestPasswordVerificationUnchanged: the policy compares normalized forms, but a
+// password is hashed and verified exactly as received (after NFC): existing hashes keep
+// working, and a variant that the policy would call equal is another password.
+func TestPasswordVerificationUnchanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const spaced = "  Violet-Kettle-Orbit-42  "
+	const fullwidth = "Ｖｉｏｌｅｔ-Ｋｅｔｔｌｅ-４２"
+	wantOK(t, e.Do(http.MethodPost, pRegister, obj{"email": "a@example.com", "username": "spaced", "password": spaced}, ""))
+	wantOK(t, e.Do(http.MethodPost, pRegister, obj{"email": "b@example.com", "username": "wide", "password": fullwidth}, ""))
+	e.Login("spaced", spaced)
+	e.Login("wide", fullwidth)
+	wantUnauthorized(t, e.Do(http.MethodPost, pLogin, obj{"username": "spaced", "password": strings.TrimSpace(spaced)}, ""))
+	wantUnauthorized(t, e.Do(http.MethodPost, pLogin, obj{"username": "wide", "password": "Violet-Kettle-42"}, ""))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -93,6 +94,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if len(c.CORSOrigins) == 0 {
 		c.CORSOrigins = defaultCORSOrigins(c.FrontendURL)
+	}
+	c.Auth.SecretKey = p.secretKey("AUTH_SECRET_KEY", p.str("AUTH_SECRET_KEY", ""))
+	for i, v := range p.list("AUTH_SECRET_KEY_OLD") {
+		c.Auth.SecretKeysOld = append(c.Auth.SecretKeysOld, p.secretKey(fmt.Sprintf("AUTH_SECRET_KEY_OLD (key %d)", i+1), v))
+	}
+	if len(c.Auth.SecretKey) == 0 && len(c.Auth.SecretKeysOld) > 0 {
+		p.errs = append(p.errs, errors.New("AUTH_SECRET_KEY_OLD needs AUTH_SECRET_KEY (the key to re-encrypt under)"))
+	}
+	c.Auth.AuditRetention = p.duration("AUTH_AUDIT_RETENTION", auth.DefaultAuditRetention)
+	if c.Auth.AuditRetention <= 0 {
+		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
 	}
 	c.TrustedProxies = p.prefixes("AUTH_TRUSTED_PROXIES")
 	limits, err := auth.ParseLimits(p.str("AUTH_RATE_LIMITS", "on"))
@@ -288,6 +300,21 @@ func (p *envParser) prefixes(name string) []netip.Prefix {
 		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a CIDR such as 10.0.0.0/8", name, v))
 	}
 	return out
+}
+
+// secretKey reads a key of auth.SecretKeyLen bytes written as hex ("" is no key).
+func (p *envParser) secretKey(name, v string) []byte {
+	if v == "" {
+		return nil
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) != auth.SecretKeyLen {
+		// The value itself is never repeated: it is a secret.
+		p.errs = append(p.errs, fmt.Errorf("%s: want %d hex characters (%d bytes); generate one with `openssl rand -hex 32`",
+			name, 2*auth.SecretKeyLen, auth.SecretKeyLen))
+		return nil
+	}
+	return b
 }
 
 func (p *envParser) integer(name string, def, lo, hi int) int {

@@ -192,6 +192,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrHashMemory", "AUTH_HASH_MEMORY_KIB", "abc"},
 		{"ErrJWTAlg", "AUTH_JWT_ALG", "none"},
 		{"ErrTLSCertWithoutKey", "AUTH_TLS_CERT_FILE", "/etc/cert.pem"},
+		{"ErrSecretKeyShort", "AUTH_SECRET_KEY", strings.Repeat("ab", 31)},
+		{"ErrSecretKeyNotHex", "AUTH_SECRET_KEY", strings.Repeat("zz", 32)},
+		{"ErrSecretKeyOldWithoutKey", "AUTH_SECRET_KEY_OLD", strings.Repeat("ab", 32)},
+		{"ErrAuditRetention", "AUTH_AUDIT_RETENTION", "forever"},
+		{"ErrAuditRetentionZero", "AUTH_AUDIT_RETENTION", "0s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -345,6 +350,11 @@ func TestServeStopsGracefully(t *testing.T) {
 			}
 		}
 	})
+	t.Run("OKWarnsWithoutSecretKey", func(t *testing.T) {
+		if !slices.ContainsFunc(logs.all(), func(s string) bool { return strings.Contains(s, "AUTH_SECRET_KEY is unset") }) {
+			t.Errorf("no warning about AUTH_SECRET_KEY:\n%s", strings.Join(logs.all(), "\n"))
+		}
+	})
 	t.Run("OKHeaderUnderTheCap", func(t *testing.T) {
 		if resp := get(t, strings.Repeat("a", 32<<10)); resp.StatusCode != http.StatusOK {
 			t.Errorf("32 KiB header: status %d, want 200", resp.StatusCode)
@@ -475,5 +485,50 @@ func TestUnknownVariables(t *testing.T) {
 		if !slices.Contains(knownVars(), name) {
 			t.Errorf("%s is not known", name)
 		}
+	}
+}
+
+// TestSecretKeyAtStart: a database sealed under one AUTH_SECRET_KEY refuses to start
+// under another, or under none, with a message naming the variable; the previous key in
+// AUTH_SECRET_KEY_OLD lets the new one take over.
+func TestSecretKeyAtStart(t *testing.T) {
+	t.Parallel()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "a.db")
+	k1, k2 := strings.Repeat("1f", 32), strings.Repeat("2e", 32)
+	// Each start is a real `serve` (it re-encrypts); `keys list` then checks the key
+	// read-only, as every operator command does.
+	keys := func(vars ...string) (int, string) {
+		env := map[string]string{"AUTH_DATABASE_URL": db}
+		for i := 0; i+1 < len(vars); i += 2 {
+			env[vars[i]] = vars[i+1]
+		}
+		code, log := serveOnce(t, env)
+		if code != 0 {
+			return code, log
+		}
+		var out, errs strings.Builder
+		code = run(context.Background(), []string{"keys", "list"}, func(k string) string { return env[k] },
+			strings.NewReader(""), &out, &errs)
+		return code, errs.String()
+	}
+	if code, msg := keys("AUTH_SECRET_KEY", k1); code != 0 {
+		t.Fatalf("first start with a key: exit %d: %s", code, msg)
+	}
+	for _, c := range []struct{ name, key, want string }{
+		{"ErrOtherKey", k2, "AUTH_SECRET_KEY does not decrypt"},
+		{"ErrNoKey", "", "the database's secrets are encrypted: set AUTH_SECRET_KEY"},
+	} {
+		if code, msg := keys("AUTH_SECRET_KEY", c.key); code == 0 || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: exit %d, stderr %q, want a failure saying %q", c.name, code, msg, c.want)
+		}
+	}
+	if code, msg := keys("AUTH_SECRET_KEY", k2, "AUTH_SECRET_KEY_OLD", k1); code != 0 {
+		t.Fatalf("rotation: exit %d: %s", code, msg)
+	}
+	if code, msg := keys("AUTH_SECRET_KEY", k2); code != 0 {
+		t.Fatalf("the new key alone after the rotation: exit %d: %s", code, msg)
+	}
+	if code, _ := keys("AUTH_SECRET_KEY", k1); code == 0 {
+		t.Errorf("the old key still opens the database after the rotation")
 	}
 }

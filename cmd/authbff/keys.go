@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"authbff/graph/auth"
 )
 
 const keysUsage = `Usage: authbff keys list|rotate
@@ -33,17 +31,21 @@ func keys(ctx context.Context, args []string, getenv func(string) string, std st
 		return err
 	}
 	defer st.Close()
-	stored, err := auth.StoredKeys(ctx, st.Client)
+	svc, err := operatorService(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	stored, err := svc.StoredKeys(ctx)
 	if err != nil {
 		return err
 	}
 	if args[0] == "rotate" {
-		if !cfg.JWTAlgSet && len(stored) > 0 {
+		if !cfg.JWTAlgSet && len(stored) > 0 && stored[0].Alg != cfg.Auth.JWTAlg {
+			// Without AUTH_JWT_ALG, a rotation keeps the signer's algorithm.
 			cfg.Auth.JWTAlg = stored[0].Alg
-		}
-		svc, err := operatorService(ctx, cfg, st)
-		if err != nil {
-			return err
+			if svc, err = operatorService(ctx, cfg, st); err != nil {
+				return err
+			}
 		}
 		k, err := svc.RotateKeys(ctx)
 		if err != nil {

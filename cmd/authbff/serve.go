@@ -71,6 +71,10 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
+	if !svc.Encrypted() {
+		log.Warn("AUTH_SECRET_KEY is unset: signing keys and pending mail links are stored in clear in the database; " +
+			"set it in production (generate one with `openssl rand -hex 32`)")
+	}
 	h, err := rest.NewRouter(rest.Options{
 		Resolver: &graph.Resolver{Auth: svc},
 		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,

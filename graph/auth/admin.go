@@ -21,7 +21,7 @@ func findAccount(ctx context.Context, users *ent.UserClient, identifier string) 
 }
 
 // SetActive activates or deactivates an account. Deactivation acts at once: every
-// session ends, access tokens stop working, login answers 403 after a correct password.
+// session ends, outstanding reset links die, access tokens stop working, login answers 403 after a correct password.
 // Errors: NOT_FOUND.
 func (s *Service) SetActive(ctx context.Context, identifier string, active bool) error {
 	now := s.now()
@@ -35,6 +35,9 @@ func (s *Service) SetActive(ctx context.Context, identifier string, active bool)
 		}
 		if active {
 			return nil
+		}
+		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
+			return err
 		}
 		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
 			SetRevokedAt(now).SetRevokeReason("deactivated").Exec(ctx)
@@ -62,6 +65,9 @@ func (s *Service) SetPassword(ctx context.Context, identifier, password string) 
 	now := s.now()
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		if err := tx.User.UpdateOne(u).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).

@@ -18,6 +18,7 @@ const (
 	EventRegistered        = "registered"
 	EventLoginSucceeded    = "login_succeeded"
 	EventLoginFailed       = "login_failed"
+	EventAccountLocked     = "account_locked"
 	EventLoggedOut         = "logged_out"
 	EventRefreshReuse      = "refresh_reuse_detected"
 	EventPasswordChanged   = "password_changed"
@@ -43,7 +44,7 @@ var AuditEventTypes = []string{
 	EventPasswordChanged, EventPasswordReset, EventEmailVerified, EventInviteCreated,
 	EventInviteAccepted, EventInviteRevoked, EventOrgCreated, EventOrgSwitched,
 	EventSessionRevoked, EventOtherSessionsGone, EventRateLimited, EventMemberRoleChanged,
-	EventMemberRemoved,
+	EventMemberRemoved, EventAccountLocked,
 }
 
 // AuditEvent is one recorded event, as the caller sees it.

@@ -24,7 +24,14 @@ type Config struct {
 	JWTSecret []byte
 	// JWTAlg is HS256 (default) or EdDSA (keys generated and stored; public keys served
 	// as a JWKS so other services can verify access tokens offline).
-	JWTAlg      string
+	JWTAlg string
+	// SecretKey (AUTH_SECRET_KEY, 32 bytes) seals the secrets the database holds: the
+	// settings (signing keys, refresh HMAC key) and unsent mail bodies. Nil: they are
+	// stored in clear. SecretKeysOld (AUTH_SECRET_KEY_OLD) are previous keys, used only
+	// to read values not yet re-sealed under SecretKey (see sealer.go).
+	SecretKey     []byte
+	SecretKeysOld [][]byte
+
 	FrontendURL string // base of e-mail links
 
 	Hash            HashParams
@@ -37,7 +44,7 @@ type Config struct {
 	MailFrom   string
 	// MailTemplates overrides embedded templates file by file (AUTH_MAIL_TEMPLATES_DIR):
 	// <kind>.subject.txt, <kind>.txt and <kind>.html for verify_email, reset_password,
-	// invite and password_changed.
+	// invite, password_changed and account_locked.
 	MailTemplates fs.FS
 	// A message is marked failed only after MailRetries attempts AND MailMaxAge since it
 	// was queued (defaults 20 and 24 h: an outage of hours delays mail, never loses it).
@@ -51,9 +58,8 @@ type Config struct {
 	// LockoutThreshold is how many consecutive failed logins disable an account's password
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
-
-	// AuditRetention is how long audit events are kept; the janitor deletes older ones
-	// (AUTH_AUDIT_RETENTION, default 365 days).
+	// AuditRetention is how long audit events are kept (AUTH_AUDIT_RETENTION; 0: 365
+	// days); the janitor deletes older ones.
 	AuditRetention time.Duration
 
 	// Operator marks a service built for an operator command (`authbff users …`): New
@@ -65,6 +71,9 @@ type Config struct {
 	Rand io.Reader
 	Log  *slog.Logger
 }
+
+// DefaultAuditRetention is how long audit events are kept by default.
+const DefaultAuditRetention = 365 * 24 * time.Hour
 
 // MinSecretLen is the shortest accepted AUTH_JWT_SECRET, in bytes (HS256 wants ≥ 256 bits).
 const MinSecretLen = 32
@@ -116,7 +125,7 @@ func (c Config) withDefaults() Config {
 		c.LockoutThreshold = 100
 	}
 	if c.AuditRetention <= 0 {
-		c.AuditRetention = 365 * 24 * time.Hour
+		c.AuditRetention = DefaultAuditRetention
 	}
 	if c.Now == nil {
 		c.Now = time.Now

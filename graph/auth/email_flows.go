@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"authbff/ent"
+	"authbff/ent/mail"
 	"authbff/ent/onetimetoken"
 	"authbff/ent/session"
 	"authbff/ent/user"
@@ -49,6 +50,14 @@ func consumeToken(ctx context.Context, tx *ent.Tx, kind onetimetoken.Kind, token
 	return t.UserID, nil
 }
 
+// voidResetTokens ends every outstanding reset link of uid: a reset link must not outlive
+// the password it was sent to replace (change-password, reset, operator set-password)
+// nor the account's deactivation.
+func voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
+	return tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
+		onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx)
+}
+
 // link builds a front-end URL carrying token.
 func (s *Service) link(path, token string) string {
 	return s.cfg.FrontendURL + path + "?token=" + url.QueryEscape(token)
@@ -63,13 +72,71 @@ func (s *Service) sendVerification(ctx context.Context, tx *ent.Tx, u *ent.User,
 	return s.enqueueMail(ctx, tx, MailVerify, u.Email, mailData{Username: u.Username, Link: s.link("/verify-email", tok)}, now)
 }
 
+// Requests for mail to an address that may or may not have an account
+// (forgot-password, resend-verification) do not look the account up on the request
+// path: the request only writes one outbox row naming the address, the same row
+// whether an account exists or not, so both answers take the same time (timing would
+// otherwise tell whether an address has an account: the existing one costs a token and
+// a rendered mail). The outbox worker then expands the row in one transaction: it looks
+// the account up and, when it qualifies, issues the token and queues the real mail to
+// the address stored on the account; the request row goes either way. The row is
+// committed before the answer, so a crash loses nothing.
+const (
+	mailRequestReset  = "request:reset_password"
+	mailRequestVerify = "request:verify_email"
+)
+
+// queueRequest writes the request row of kind for address (normalized).
+func (s *Service) queueRequest(ctx context.Context, kind, address string) error {
+	now := s.now()
+	err := s.db.Mail.Create().SetID(uuid.New()).SetKind(kind).SetTo(address).SetSubject("").SetTextBody("").
+		SetHTMLBody("").SetNextAttemptAt(now).SetCreatedAt(now).Exec(ctx)
+	if err != nil {
+		return Internal(err)
+	}
+	s.wakeMailer()
+	return nil
+}
+
+// expandRequest turns a claimed request row into the mail it asks for, if the address
+// has an account that qualifies, and deletes it. An error leaves the row to be claimed
+// again once its lease ends.
+func (s *Service) expandRequest(ctx context.Context, m *ent.Mail) error {
+	now := s.now()
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		n, err := tx.Mail.Delete().Where(mail.ID(m.ID), mail.StatusEQ(mail.StatusSending)).Exec(ctx)
+		if err != nil || n != 1 {
+			return err // another worker took it over after a lease expiry
+		}
+		q := tx.User.Query().Where(user.EmailKey(foldKey(m.To)), user.IsActive(true))
+		if m.Kind == mailRequestVerify {
+			q.Where(user.IsVerified(false))
+		}
+		u, err := q.Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if m.Kind == mailRequestVerify {
+			return s.sendVerification(ctx, tx, u, now)
+		}
+		tok, err := s.issueToken(ctx, tx, u.ID, onetimetoken.KindResetPassword, ResetTokenTTL, now)
+		if err != nil {
+			return err
+		}
+		return s.enqueueMail(ctx, tx, MailReset, u.Email, mailData{Username: u.Username, Link: s.link("/reset-password", tok)}, now)
+	})
+}
+
 // VerifyEmail consumes a verification token and marks the address verified.
 // Errors: VALIDATION_ERROR, INVALID_TOKEN (unknown, expired or used).
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	if _, err := validate("verifyEmail", Values{"token": token}); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitVerifyIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitVerifyIP, client(ctx)); err != nil {
 		return err
 	}
 	now := s.now()
@@ -89,68 +156,38 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 }
 
 // ResendVerification queues a new verification mail when email belongs to an active,
-// unverified account. It answers the same whether or not it does (no enumeration).
+// unverified account. It answers the same whether or not it does (no enumeration), and
+// does the same work: see queueRequest.
 // Errors: VALIDATION_ERROR.
 func (s *Service) ResendVerification(ctx context.Context, email string) error {
 	v, err := validate("resendVerification", Values{"email": email})
 	if err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResendIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitResendIP, client(ctx)); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResendAddress, foldKey(v["email"])); err != nil {
-		return err
+	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitResendAddress, perClient(ctx, addr)}, [2]string{LimitResendAddressTotal, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
 	}
-	now := s.now()
-	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		u, err := tx.User.Query().Where(user.EmailKey(foldKey(v["email"])), user.IsActive(true), user.IsVerified(false)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return s.sendVerification(ctx, tx, u, now)
-	})
-	if err == nil {
-		s.wakeMailer()
-	}
-	return err
+	return s.queueRequest(ctx, mailRequestVerify, v["email"])
 }
 
 // ForgotPassword queues a reset mail when email belongs to an active account, to the
-// address stored on the account. It answers the same either way. Errors: VALIDATION_ERROR.
+// address stored on the account. It answers the same either way, and does the same work
+// (see queueRequest). Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED (per client).
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	v, err := validate("forgotPassword", Values{"email": email})
 	if err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotAddress, foldKey(v["email"])); err != nil {
-		return err
+	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
 	}
-	now := s.now()
-	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		u, err := tx.User.Query().Where(user.EmailKey(foldKey(v["email"])), user.IsActive(true)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		tok, err := s.issueToken(ctx, tx, u.ID, onetimetoken.KindResetPassword, ResetTokenTTL, now)
-		if err != nil {
-			return err
-		}
-		return s.enqueueMail(ctx, tx, MailReset, u.Email, mailData{Username: u.Username, Link: s.link("/reset-password", tok)}, now)
-	})
-	if err == nil {
-		s.wakeMailer()
-	}
-	return err
+	return s.queueRequest(ctx, mailRequestReset, v["email"])
 }
 
 // ResetPasswordInput is the reset-password form.
@@ -167,7 +204,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResetIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitResetIP, client(ctx)); err != nil {
 		return err
 	}
 	hash, err := s.hash.Hash(ctx, in.NewPassword)
@@ -193,8 +230,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if err := tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
-			onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx); err != nil {
+		if err := voidResetTokens(ctx, tx, uid, now); err != nil {
 			return err
 		}
 		if err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).

@@ -153,8 +153,12 @@ func (s *Service) readRing(ctx context.Context, db *ent.Client) ([]storedKey, er
 	if err != nil {
 		return nil, err
 	}
+	plain, _, err := s.seal.open(row.Value, settingAD(settingKeyRing))
+	if err != nil {
+		return nil, err
+	}
 	var keys []storedKey
-	if err := json.Unmarshal([]byte(row.Value), &keys); err != nil {
+	if err := json.Unmarshal([]byte(plain), &keys); err != nil {
 		return nil, fmt.Errorf("setting %s is corrupt: %w", settingKeyRing, err)
 	}
 	return keys, nil
@@ -245,7 +249,11 @@ func (s *Service) RotateKeys(ctx context.Context) (*KeyInfo, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Setting.Create().SetID(settingKeyRing).SetValue(string(b)).
+		val, err := s.seal.seal(string(b), settingAD(settingKeyRing))
+		if err != nil {
+			return err
+		}
+		return tx.Setting.Create().SetID(settingKeyRing).SetValue(val).
 			OnConflictColumns(setting.FieldID).UpdateValue().Exec(ctx)
 	})
 	if err != nil {
@@ -259,8 +267,8 @@ func (s *Service) RotateKeys(ctx context.Context) (*KeyInfo, error) {
 
 // StoredKeys lists the keys kept in the database, newest (the signer) first, without
 // creating, rotating or loading any: what `authbff keys list` shows.
-func StoredKeys(ctx context.Context, db *ent.Client) ([]KeyInfo, error) {
-	stored, err := (&Service{db: db}).readRing(ctx, db)
+func (s *Service) StoredKeys(ctx context.Context) ([]KeyInfo, error) {
+	stored, err := s.readRing(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}

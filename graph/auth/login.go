@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"authbff/ent"
+	"authbff/ent/onetimetoken"
 	"authbff/ent/user"
 )
 
@@ -17,18 +18,21 @@ type LoginInput struct {
 
 // Login checks a password and starts a session. An unknown user costs a dummy hash and
 // gets the same answer as a wrong password. A deactivated account is told so only after
-// a correct password. Login sets last_login, and the answer shows the new value.
-// Attempts are limited per client IP and failures per account (unknown identifiers are
-// limited alike, so a 429 tells nothing about existence); after LockoutThreshold
-// consecutive failures the password login of an account answers as a wrong password
-// until a password reset.
+// a correct password. Login sets last_login, and the answer shows the new value; it
+// voids outstanding reset links (the password works after all).
+// Attempts are limited per client and failures per account and client, under a higher
+// per-account ceiling (unknown identifiers are limited alike, so a 429 tells nothing
+// about existence): a stranger's failures do not refuse the owner's password from
+// elsewhere. After LockoutThreshold consecutive failures the password login of an
+// account answers as a wrong password until a password reset, and the owner is mailed a
+// reset link.
 // Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED, AUTHENTICATION_FAILED, FORBIDDEN
 // (deactivated), SERVICE_UNAVAILABLE.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error) {
 	if _, err := validate("login", Values{"username": in.Username, "password": in.Password}); err != nil {
 		return nil, err
 	}
-	if err := s.take(ctx, LimitLoginIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitLoginIP, client(ctx)); err != nil {
 		return nil, err
 	}
 	key := foldKey(in.Username)
@@ -40,7 +44,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 	if u != nil {
 		account = u.ID.String()
 	}
-	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
+	if err := s.overAccount(ctx, account); err != nil {
 		return nil, err
 	}
 	stored := ""
@@ -78,6 +82,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 		if err != nil {
 			return err
 		}
+		// The password works: a reset link still waiting in the mailbox is no longer
+		// needed, and must not stay usable by whoever reads that mailbox later.
+		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
 		org, err := loginOrg(ctx, tx, fresh)
 		if err != nil {
 			return err
@@ -92,20 +101,54 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error)
 	if err != nil {
 		return nil, err
 	}
-	s.resetLimit(ctx, LimitLoginAccount, account)
+	s.resetLimit(ctx, LimitLoginAccount, perClient(ctx, account))
 	s.auditSession(ctx, EventLoginSucceeded, &u.ID, &res.sessionID, nil)
 	return res, nil
 }
 
+// overAccount checks, without spending, the failed-login limits of account: the
+// caller's own bucket (account and client) and the account's total.
+func (s *Service) overAccount(ctx context.Context, account string) error {
+	if err := s.over(ctx, LimitLoginAccount, perClient(ctx, account)); err != nil {
+		return err
+	}
+	return s.over(ctx, LimitLoginAccountTotal, account)
+}
+
 // loginFailed counts a failed password check (a wrong login password or a wrong current
-// password) against the account and answers AUTHENTICATION_FAILED.
+// password) against the account and answers AUTHENTICATION_FAILED. The failure that
+// makes the count reach LockoutThreshold mails the owner a reset link (once: later
+// failures only count), so that the owner learns of the lockout and can end it.
 func (s *Service) loginFailed(ctx context.Context, u *ent.User, account string) error {
-	_ = s.spend(ctx, LimitLoginAccount, account, 1)
+	_ = s.spend(ctx, LimitLoginAccount, perClient(ctx, account), 1)
+	_ = s.spend(ctx, LimitLoginAccountTotal, account, 1)
 	var uid *uuid.UUID
 	if u != nil {
 		uid = &u.ID
-		if err := s.db.User.UpdateOneID(u.ID).AddFailedLogins(1).Exec(ctx); err != nil {
-			return Internal(err)
+		locked := false
+		err := s.inTx(ctx, func(tx *ent.Tx) error {
+			fresh, err := tx.User.UpdateOneID(u.ID).AddFailedLogins(1).Save(ctx)
+			if err != nil {
+				return err
+			}
+			if fresh.FailedLogins != s.cfg.LockoutThreshold || !fresh.IsActive {
+				return nil
+			}
+			locked = true
+			now := s.now()
+			tok, err := s.issueToken(ctx, tx, u.ID, onetimetoken.KindResetPassword, ResetTokenTTL, now)
+			if err != nil {
+				return err
+			}
+			return s.enqueueMail(ctx, tx, MailLocked, fresh.Email,
+				mailData{Username: fresh.Username, Link: s.link("/reset-password", tok)}, now)
+		})
+		if err != nil {
+			return err
+		}
+		if locked {
+			s.wakeMailer()
+			s.audit(ctx, EventAccountLocked, uid, nil)
 		}
 	}
 	s.audit(ctx, EventLoginFailed, uid, nil)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -27,6 +28,7 @@ const (
 	MailReset           = "reset_password"
 	MailInvite          = "invite"
 	MailPasswordChanged = "password_changed"
+	MailLocked          = "account_locked"
 )
 
 // Message is one e-mail ready to send.
@@ -109,7 +111,7 @@ func parseTemplates(override fs.FS) (map[string]mailTemplates, error) {
 		return embedded
 	}
 	out := map[string]mailTemplates{}
-	for _, kind := range []string{MailVerify, MailReset, MailInvite, MailPasswordChanged} {
+	for _, kind := range []string{MailVerify, MailReset, MailInvite, MailPasswordChanged, MailLocked} {
 		var t mailTemplates
 		var err error
 		name := kind + ".subject.txt"
@@ -143,9 +145,32 @@ func (s *Service) enqueueMail(ctx context.Context, tx *ent.Tx, kind, to string, 
 	if err := t.html.Execute(&html, data); err != nil {
 		return err
 	}
-	return tx.Mail.Create().SetID(uuid.New()).SetKind(kind).SetTo(to).
-		SetSubject(strings.TrimSpace(subj.String())).SetTextBody(text.String()).SetHTMLBody(html.String()).
+	id := uuid.New()
+	// The bodies carry live links: sealed until sent (AUTH_SECRET_KEY), dropped after.
+	tb, err := s.seal.seal(text.String(), mailAD(id, "text"))
+	if err != nil {
+		return err
+	}
+	hb, err := s.seal.seal(html.String(), mailAD(id, "html"))
+	if err != nil {
+		return err
+	}
+	return tx.Mail.Create().SetID(id).SetKind(kind).SetTo(to).
+		SetSubject(strings.TrimSpace(subj.String())).SetTextBody(tb).SetHTMLBody(hb).
 		SetNextAttemptAt(now).SetCreatedAt(now).Exec(ctx)
+}
+
+// mailSafe is a user-chosen name as mail shows it: control, format and line-separator
+// characters (which names made before the current rule may hold) become U+FFFD, so a
+// name cannot add lines or headers nor reorder the text around it. Templates put it in
+// quotes; the HTML template escapes it as well.
+func mailSafe(name string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return '\uFFFD'
+		}
+		return r
+	}, name)
 }
 
 // wakeMailer tells the outbox worker that new mail is waiting.
@@ -210,6 +235,16 @@ func (s *Service) deliverDue(ctx context.Context, sender Sender) int {
 		if err != nil || n != 1 {
 			continue
 		}
+		if strings.HasPrefix(m.Kind, "request:") {
+			if err := s.expandRequest(ctx, m); err != nil {
+				if ctx.Err() == nil {
+					s.cfg.Log.Error("outbox: expanding a mail request", "id", m.ID, "kind", m.Kind, "err", err)
+				}
+			} else {
+				s.wakeMailer() // the mail it queued is due now
+			}
+			continue
+		}
 		if !s.deliver(ctx, sender, m) {
 			// The server is down or refusing: leave the rest of the batch for the next
 			// poll instead of waiting out a timeout per message.
@@ -221,9 +256,23 @@ func (s *Service) deliverDue(ctx context.Context, sender Sender) int {
 
 // deliver sends one claimed message and records the outcome; it reports success.
 func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) bool {
+	text, _, err := s.seal.open(m.TextBody, mailAD(m.ID, "text"))
+	var html string
+	if err == nil {
+		html, _, err = s.seal.open(m.HTMLBody, mailAD(m.ID, "html"))
+	}
+	if err != nil {
+		// Sealed under a key this process does not hold: no retry will cure it.
+		s.cfg.Log.Error("outbox: cannot decrypt mail", "id", m.ID, "kind", m.Kind, "err", err)
+		if uerr := s.db.Mail.UpdateOneID(m.ID).SetStatus(mail.StatusFailed).SetTextBody("").SetHTMLBody("").
+			SetAttempts(m.Attempts + 1).SetLastError("cannot decrypt (AUTH_SECRET_KEY)").Exec(context.WithoutCancel(ctx)); uerr != nil {
+			s.cfg.Log.Error("outbox: recording failed attempt", "id", m.ID, "err", uerr)
+		}
+		return true
+	}
 	sctx, cancel := context.WithTimeout(ctx, mailSendLimit)
-	err := sender.Send(sctx, Message{ID: m.ID, Kind: m.Kind, From: s.cfg.MailFrom, To: m.To, Subject: m.Subject,
-		Text: m.TextBody, HTML: m.HTMLBody})
+	err = sender.Send(sctx, Message{ID: m.ID, Kind: m.Kind, From: s.cfg.MailFrom, To: m.To, Subject: m.Subject,
+		Text: text, HTML: html})
 	cancel()
 	// Settle with a context that outlives shutdown: an accepted message must be marked
 	// sent, or it would be sent again.

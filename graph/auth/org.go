@@ -99,7 +99,7 @@ func (s *Service) InviteInfo(ctx context.Context, token string) (*InviteInfo, er
 	if _, err := validate("inviteInfo", Values{"token": token}); err != nil {
 		return nil, err
 	}
-	inv, err := usableInvite(ctx, s.db.Invite, token, s.now())
+	inv, err := usableInvite(ctx, s.db, token, s.now())
 	if err != nil {
 		return nil, Internal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -157,7 +158,10 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 		return nil, errForbidden(PermOrgInvite)
 	}
 	addr := v["email"]
-	if err := s.take(ctx, LimitInviteIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitInviteIP, client(ctx)); err != nil {
+		return nil, err
+	}
+	if err := s.take(ctx, LimitInviteAddress, foldKey(addr)); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -189,7 +193,7 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 			return err
 		}
 		out = inviteFromEnt(inv)
-		return s.enqueueMail(ctx, tx, MailInvite, addr, mailData{OrgName: o.Name, Role: string(role),
+		return s.enqueueMail(ctx, tx, MailInvite, addr, mailData{OrgName: mailSafe(o.Name), Role: string(role),
 			Link: s.link("/accept-invite", tok)}, now)
 	}
 	err = s.inTx(ctx, create)
@@ -286,7 +290,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 	now := s.now()
 	var out *Membership
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		inv, err := usableInvite(ctx, tx.Invite, token, now)
+		inv, err := usableInvite(ctx, tx.Client(), token, now)
 		if err != nil {
 			return err
 		}
@@ -327,10 +331,19 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 	return out, nil
 }
 
+// orgNameRule: 1–OrgNameMaxLen characters once trimmed, no control or format
+// characters (names appear in invitation mails: no header or line injection, no bidi
+// tricks).
 func orgNameRule(_, v string) (string, *FieldError) {
 	t := strings.TrimSpace(v)
 	if t == "" {
 		return "", tooShort(1)
+	}
+	if strings.IndexFunc(t, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+			unicode.In(r, unicode.Zl, unicode.Zp)
+	}) >= 0 {
+		return "", valueError(ReasonOrgNameControls)
 	}
 	if _, fe := maxLenRule(OrgNameMaxLen)("name", t); fe != nil {
 		return "", fe

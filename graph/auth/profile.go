@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 
+	"golang.org/x/text/unicode/norm"
+
 	"authbff/ent"
 	"authbff/ent/session"
 	"authbff/ent/user"
@@ -111,7 +113,7 @@ type ChangePasswordInput struct {
 }
 
 // ChangePassword sets a new password after checking the current one, and ends every
-// other session of the account; the caller's stays.
+// other session of the account (the caller's stays) and every outstanding reset link.
 // Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_PASSWORD, SERVICE_UNAVAILABLE.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePasswordInput) error {
 	if p == nil {
@@ -123,6 +125,15 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if ve := checkPasswordIdentity("new_password", in.NewPassword, p.user.Username, p.user.Email); ve != nil {
 		return ve
 	}
+	// The same password again is no change (compared as verification sees them, after
+	// NFC; no hash needed, the request holds both). A reset is not checked against the
+	// stored hash: that costs an argon2 verification on a path meant for someone who
+	// lost the password, and a reset ends every session anyway.
+	if norm.NFC.String(in.NewPassword) == norm.NFC.String(in.CurrentPassword) {
+		fe := valueError(ReasonSameAsCurrent)
+		fe.Field, fe.Input = "new_password", Redacted
+		return ValidationError(*fe)
+	}
 	if err := s.checkCurrentPassword(ctx, p, in.CurrentPassword); err != nil {
 		return err
 	}
@@ -133,6 +144,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	now := s.now()
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
 		if err := tx.User.UpdateOneID(p.UserID).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		if err := voidResetTokens(ctx, tx, p.UserID, now); err != nil {
 			return err
 		}
 		if err := tx.Session.Update().Where(session.UserID(p.UserID), session.IDNEQ(p.SessionID), session.RevokedAtIsNil()).
@@ -154,11 +168,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 // failed-login limit; a wrong password counts as a failed login (CONTRACT.md §7).
 // Errors: RATE_LIMIT_EXCEEDED, INVALID_PASSWORD, SERVICE_UNAVAILABLE.
 func (s *Service) checkCurrentPassword(ctx context.Context, p *Principal, current string) error {
-	if err := s.take(ctx, LimitChangePasswordIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitChangePasswordIP, client(ctx)); err != nil {
 		return err
 	}
 	account := p.UserID.String()
-	if err := s.over(ctx, LimitLoginAccount, account); err != nil {
+	if err := s.overAccount(ctx, account); err != nil {
 		return err
 	}
 	stored := ""

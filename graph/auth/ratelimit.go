@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,35 +25,52 @@ type Limit struct {
 func (l Limit) String() string { return strconv.Itoa(l.N) + "/" + l.Window.String() }
 
 // Limit names; AUTH_RATE_LIMITS overrides them by name (name=N/duration).
+//
+// Limits keyed by an account or an address are keyed per client too (the "_total"
+// ceilings aside), so that a stranger's attempts spend the stranger's bucket, not the
+// owner's: ten wrong passwords from one client do not refuse the owner's correct
+// password from another, and a stranger's forgot-password requests do not stop the
+// owner's. The "_total" ceilings, much higher, still cap guessing spread over many
+// clients. Per-address limits of forgot-password and resend-verification never refuse:
+// over them the request answers as usual and sends nothing, so they neither tell
+// whether an address exists nor let a stranger make the owner's request fail.
 const (
-	LimitLoginIP          = "login_ip"           // login attempts per client IP
-	LimitLoginAccount     = "login_account"      // failed logins (and wrong current passwords) per account
-	LimitRegisterIP       = "register_ip"        // registrations per client IP
-	LimitForgotIP         = "forgot_ip"          // forgot-password requests per client IP
-	LimitForgotAddress    = "forgot_address"     // forgot-password requests per address, existing or not
-	LimitResendIP         = "resend_ip"          // resend-verification requests per client IP
-	LimitResendAddress    = "resend_address"     // resend-verification requests per address, existing or not
-	LimitResetIP          = "reset_ip"           // reset-password attempts per client IP
-	LimitVerifyIP         = "verify_ip"          // verify-email attempts per client IP
-	LimitRefreshIP        = "refresh_ip"         // refreshes per client IP
-	LimitChangePasswordIP = "change_password_ip" // change-password attempts per client IP
-	LimitInviteIP         = "invite_ip"          // invitations sent per client IP
+	LimitLoginIP            = "login_ip"             // login attempts per client
+	LimitLoginAccount       = "login_account"        // failed logins (and wrong current passwords) per account and client
+	LimitLoginAccountTotal  = "login_account_total"  // failed logins per account, from every client
+	LimitRegisterIP         = "register_ip"          // registrations per client
+	LimitForgotIP           = "forgot_ip"            // forgot-password requests per client
+	LimitForgotAddress      = "forgot_address"       // reset mails per address and client, existing or not (silent)
+	LimitForgotAddressTotal = "forgot_address_total" // reset mails per address, from every client (silent)
+	LimitResendIP           = "resend_ip"            // resend-verification requests per client
+	LimitResendAddress      = "resend_address"       // verification mails per address and client (silent)
+	LimitResendAddressTotal = "resend_address_total" // verification mails per address, from every client (silent)
+	LimitResetIP            = "reset_ip"             // reset-password attempts per client
+	LimitVerifyIP           = "verify_ip"            // verify-email attempts per client
+	LimitRefreshIP          = "refresh_ip"           // refreshes per client
+	LimitChangePasswordIP   = "change_password_ip"   // change-password attempts per client
+	LimitInviteIP           = "invite_ip"            // invitations sent per client
+	LimitInviteAddress      = "invite_address"       // invitations sent to one address, from every organization
 )
 
 // DefaultLimits are the documented defaults (README).
 var DefaultLimits = map[string]Limit{
-	LimitLoginIP:          {30, time.Minute},
-	LimitLoginAccount:     {10, 15 * time.Minute},
-	LimitRegisterIP:       {20, time.Hour},
-	LimitForgotIP:         {20, time.Hour},
-	LimitForgotAddress:    {5, time.Hour},
-	LimitResendIP:         {20, time.Hour},
-	LimitResendAddress:    {5, time.Hour},
-	LimitResetIP:          {30, time.Hour},
-	LimitVerifyIP:         {60, time.Hour},
-	LimitRefreshIP:        {300, time.Minute},
-	LimitChangePasswordIP: {30, time.Minute},
-	LimitInviteIP:         {100, time.Hour},
+	LimitLoginIP:            {30, time.Minute},
+	LimitLoginAccount:       {10, 15 * time.Minute},
+	LimitLoginAccountTotal:  {50, 15 * time.Minute},
+	LimitRegisterIP:         {20, time.Hour},
+	LimitForgotIP:           {20, time.Hour},
+	LimitForgotAddress:      {5, time.Hour},
+	LimitForgotAddressTotal: {20, time.Hour},
+	LimitResendIP:           {20, time.Hour},
+	LimitResendAddress:      {5, time.Hour},
+	LimitResendAddressTotal: {20, time.Hour},
+	LimitResetIP:            {30, time.Hour},
+	LimitVerifyIP:           {60, time.Hour},
+	LimitRefreshIP:          {300, time.Minute},
+	LimitChangePasswordIP:   {30, time.Minute},
+	LimitInviteIP:           {100, time.Hour},
+	LimitInviteAddress:      {10, 24 * time.Hour},
 }
 
 // ParseLimits reads an AUTH_RATE_LIMITS value: "on" (the defaults), "off" (nil: no
@@ -177,8 +195,33 @@ type limiter struct {
 	store  LimitStore
 }
 
-// take spends one attempt of name for subject (an IP or a normalized identifier).
-// Errors: RATE_LIMIT_EXCEEDED.
+// clientSubject is the rate-limit subject of a client address: an IPv4 address as is, an
+// IPv6 address by its /64 (one subscriber usually holds a whole /64, so per-address
+// limits would be no limit), zone ids stripped, IPv4-mapped IPv6 as IPv4. Anything that
+// is not an address (a test's or a proxy's odd value) is used as is.
+func clientSubject(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// client is the rate-limit subject of the caller's client.
+func client(ctx context.Context) string { return clientSubject(ClientFrom(ctx).IP) }
+
+// perClient keys subject (an account or address) per client as well.
+func perClient(ctx context.Context, subject string) string {
+	return subject + "\x00" + client(ctx)
+}
+
+// take spends one attempt of name for subject (a client key or a normalized
+// identifier). Errors: RATE_LIMIT_EXCEEDED.
 func (s *Service) take(ctx context.Context, name, subject string) error {
 	return s.spend(ctx, name, subject, 1)
 }
@@ -188,12 +231,28 @@ func (s *Service) over(ctx context.Context, name, subject string) error {
 	return s.spend(ctx, name, subject, 0)
 }
 
+// quietly spends one event of each (name, subject) pair in order, stopping at the first
+// that is over its limit, and reports whether all passed. It never refuses the request
+// (the caller skips its work instead). Stopping early matters: a client over its own
+// bucket must not go on draining the shared total, or one stranger could still block
+// the owner.
+func (s *Service) quietly(ctx context.Context, pairs ...[2]string) bool {
+	for _, p := range pairs {
+		if err := s.spend(ctx, p[0], p[1], 1); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Service) spend(ctx context.Context, name, subject string, cost int) error {
 	l, ok := s.limits.limits[name]
 	if !ok || subject == "" {
 		return nil
 	}
-	wait, err := s.limits.store.Take(ctx, name+"\x00"+subject, l, cost, s.cfg.Now())
+	now := s.cfg.Now()
+	key := name + "\x00" + subject
+	wait, err := s.limits.store.Take(ctx, key, l, cost, now)
 	if err != nil {
 		// A store that fails must not lock everyone out, nor let floods through silently.
 		s.cfg.Log.Error("rate limit store failed", "limit", name, "err", err)
@@ -202,8 +261,13 @@ func (s *Service) spend(ctx context.Context, name, subject string, cost int) err
 	if wait <= 0 {
 		return nil
 	}
-	s.cfg.Log.Warn("rate limited", "limit", name, "request_id", ClientFrom(ctx).RequestID)
-	s.audit(ctx, EventRateLimited, nil, map[string]any{"limit": name})
+	// One audit event (and one log line) per limit key and window, however many
+	// attempts are refused: a flood of refused requests must not become a flood of
+	// writes. The store itself remembers, so replicas sharing it agree.
+	if first, err := s.limits.store.Take(ctx, "audit\x00"+key, Limit{N: 1, Window: l.Window}, 1, now); err == nil && first <= 0 {
+		s.cfg.Log.Warn("rate limited", "limit", name, "request_id", ClientFrom(ctx).RequestID)
+		s.audit(ctx, EventRateLimited, nil, map[string]any{"limit": name})
+	}
 	return &Error{Code: CodeRateLimited, Message: MsgRateLimited, RetryAfter: int(math.Ceil(wait.Seconds()))}
 }
 

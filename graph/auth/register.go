@@ -46,7 +46,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	if !s.cfg.AllowRegistration && !hasInvite {
 		return nil, newError(CodeForbidden, MsgRegistrationOff)
 	}
-	if err := s.take(ctx, LimitRegisterIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitRegisterIP, client(ctx)); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash.Hash(ctx, in.Password)
@@ -61,7 +61,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 		var inv *ent.Invite
 		joined = nil
 		if hasInvite {
-			inv, err = usableInvite(ctx, tx.Invite, *in.InviteToken, now)
+			inv, err = usableInvite(ctx, tx.Client(), *in.InviteToken, now)
 			if err != nil {
 				return err
 			}
@@ -149,14 +149,52 @@ func addMember(ctx context.Context, tx *ent.Tx, uid, org uuid.UUID, role members
 }
 
 // usableInvite returns the pending invite for token, or nil when it is unknown,
-// accepted, revoked or expired.
-func usableInvite(ctx context.Context, invites *ent.InviteClient, token string, now time.Time) (*ent.Invite, error) {
-	inv, err := invites.Query().Where(invite.TokenHash(hashToken(token)), invite.AcceptedAtIsNil(),
+// accepted, revoked or expired, or when its inviter no longer holds the authority it
+// was made with.
+//
+// Authority that ends must end everywhere: an invitation carries its inviter's
+// authority, so it is re-checked at every use (invite-info, acceptInvite, register with
+// invite_token) instead of revoking invitations when that authority ends. The check
+// covers every way it can end (removal from the organization, demotion, deactivation,
+// the account gone) without each of those paths having to remember the invitations:
+// the inviter must still be an active member of the organization who may grant the
+// invited role (owners anything; admins admin and member).
+func usableInvite(ctx context.Context, db *ent.Client, token string, now time.Time) (*ent.Invite, error) {
+	inv, err := db.Invite.Query().Where(invite.TokenHash(hashToken(token)), invite.AcceptedAtIsNil(),
 		invite.RevokedAtIsNil(), invite.ExpiresAtGT(now)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
-	return inv, err
+	if err != nil {
+		return nil, err
+	}
+	ok, err := inviterEntitled(ctx, db, inv)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// inviterEntitled reports whether inv's inviter could still make it today.
+func inviterEntitled(ctx context.Context, db *ent.Client, inv *ent.Invite) (bool, error) {
+	if inv.InvitedBy == nil {
+		return false, nil
+	}
+	m, err := db.Membership.Query().Where(membership.UserID(*inv.InvitedBy), membership.OrgID(inv.OrgID),
+		membership.HasUserWith(user.IsActive(true))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch m.Role {
+	case membership.RoleOwner:
+		return true, nil
+	case membership.RoleAdmin:
+		return inv.Role != invite.RoleOwner, nil
+	}
+	return false, nil
 }
 
 // consumeInvite marks inv accepted (a conditional update: two concurrent uses cannot both

@@ -27,6 +27,8 @@ type Service struct {
 	mailWake   chan struct{}
 	templates  map[string]mailTemplates
 	limits     limiter
+	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
+	sqlite     bool
 }
 
 // Settings keys.
@@ -54,8 +56,19 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if s.limits.store == nil {
 		s.limits.store = NewMemoryStore(0)
 	}
+	if s.seal, err = newSealer(cfg.SecretKey, cfg.SecretKeysOld, cfg.Rand); err != nil {
+		return nil, err
+	}
+	s.sqlite = isSQLite(ctx, db)
 	if cfg.Operator {
-		return s, nil // an operator command creates no key and no secret
+		// An operator command creates no key and no secret and re-encrypts nothing, but
+		// refuses a wrong or missing AUTH_SECRET_KEY as serve does.
+		return s, s.checkSecrets(ctx)
+	}
+	if n, err := s.migrateSecrets(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Log.Info("secrets at rest re-encrypted under AUTH_SECRET_KEY", "values", n)
 	}
 	if err := s.initKeys(ctx); err != nil {
 		return nil, err
@@ -74,15 +87,23 @@ func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
 	if _, err := io.ReadFull(s.cfg.Rand, b[:]); err != nil {
 		return nil, err
 	}
+	val, err := s.seal.seal(hex.EncodeToString(b[:]), settingAD(name))
+	if err != nil {
+		return nil, err
+	}
 	// DoNothing on an existing row may report "no rows" on some dialects: what counts is
 	// that the row can be read afterwards.
-	ierr := s.db.Setting.Create().SetID(name).SetValue(hex.EncodeToString(b[:])).
+	ierr := s.db.Setting.Create().SetID(name).SetValue(val).
 		OnConflictColumns(setting.FieldID).DoNothing().Exec(ctx)
 	row, err := s.db.Setting.Get(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w (insert: %v)", name, err, ierr)
 	}
-	v, err := hex.DecodeString(row.Value)
+	plain, _, err := s.seal.open(row.Value, settingAD(name))
+	if err != nil {
+		return nil, err
+	}
+	v, err := hex.DecodeString(plain)
 	if err != nil || len(v) < MinSecretLen {
 		return nil, fmt.Errorf("setting %s is corrupt", name)
 	}

@@ -195,7 +195,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	if _, err := validate("refreshToken", Values{"refresh_token": token}); err != nil {
 		return nil, err
 	}
-	if err := s.take(ctx, LimitRefreshIP, ClientFrom(ctx).IP); err != nil {
+	if err := s.take(ctx, LimitRefreshIP, client(ctx)); err != nil {
 		return nil, err
 	}
 	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in

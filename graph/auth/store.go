@@ -45,14 +45,15 @@ const (
 // Open opens the database named by an AUTH_DATABASE_URL value without touching its
 // schema: "sqlite:PATH", "sqlite::memory:", or "postgres://…". SQLite runs with foreign
 // keys on, WAL, a busy timeout, immediate write transactions (no lock-upgrade
-// deadlocks) and synchronous=FULL, so a 200 survives a crash.
+// deadlocks), synchronous=FULL, so a 200 survives a crash, and secure_delete, so that
+// deleted rows (spent links, dropped mail bodies) are zeroed.
 func Open(ctx context.Context, url string, mode OpenMode) (*Store, error) {
 	st := &Store{}
 	var drv *entsql.Driver
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
-		opts := "_fk=1&_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=FULL"
+		opts := "_fk=1&_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=FULL&_secure_delete=on"
 		var dsn string
 		memory := path == ":memory:"
 		if memory {

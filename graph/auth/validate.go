@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA names validate the same on every machine, with or without zoneinfo.
+	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
 
@@ -260,24 +262,53 @@ func lengthRule(minLen, maxLen int) rule {
 
 func maxLenRule(n int) rule { return lengthRule(0, n) }
 
+// Password policy reasons of this package (commonpw has the list's and identity's).
+const (
+	ReasonInvisible       = "The password must contain visible characters."
+	ReasonSameAsCurrent   = "The new password must differ from the current one."
+	ReasonOrgNameControls = "The name must not contain control or invisible formatting characters."
+)
+
 // newPasswordRule is the policy for every password being set (CONTRACT.md §7, NIST SP
-// 800-63B-4): 8–128 code points, no composition rules, not among the most common
-// passwords. Equality with the account's own username or e-mail is checked where those
-// are known (checkPasswordIdentity).
+// 800-63B-4): 8–128 code points, no composition rules, not made only of invisible
+// characters, not among the most common passwords. Equality with the account's own
+// username or e-mail is checked where those are known (checkPasswordIdentity). The
+// comparisons see the password's policy form (see policyForm); the password itself is
+// hashed and verified exactly as received, after NFC, so existing hashes keep working.
 func newPasswordRule(field, v string) (string, *FieldError) {
 	if _, fe := lengthRule(PasswordMinLen, PasswordMaxLen)(field, v); fe != nil {
 		return "", fe
 	}
-	if commonpw.IsCommon(norm.NFC.String(v)) {
+	if strings.IndexFunc(v, func(r rune) bool { return !invisible(r) }) < 0 {
+		return "", valueError(ReasonInvisible)
+	}
+	if commonpw.IsCommon(policyForm(v)) {
 		return "", valueError(commonpw.ReasonCommon)
 	}
 	return v, nil
 }
 
-// checkPasswordIdentity refuses a new password equal, ignoring case, to the account's
+// invisible reports whether r shows nothing: white space, control characters (NUL…)
+// and format characters (zero-width space, soft hyphen, bidi controls).
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+var folder = cases.Fold()
+
+// policyForm is how the policy compares a password with the blocklist and with the
+// account's username and e-mail: NFKC (fullwidth ｐａｓｓｗｏｒｄ１ is password1,
+// ligatures are letters), Unicode case folding, NFKC again (folding can denormalize),
+// and invisible characters at either end ignored.
+func policyForm(v string) string {
+	f := norm.NFKC.String(folder.String(norm.NFKC.String(v)))
+	return strings.TrimFunc(f, invisible)
+}
+
+// checkPasswordIdentity refuses a new password equal, in policy form, to the account's
 // username, e-mail or the e-mail's local part.
 func checkPasswordIdentity(field, password, username, email string) *Error {
-	reason := commonpw.Check(norm.NFC.String(password), username, email)
+	reason := commonpw.Check(policyForm(password), policyForm(username), policyForm(email))
 	if reason == "" || reason == commonpw.ReasonCommon {
 		return nil
 	}

@@ -317,6 +317,8 @@ const (
 	AuditEventTypeMemberRoleChanged AuditEventType = "member_role_changed"
 	// A member left or was removed from an organization.
 	AuditEventTypeMemberRemoved AuditEventType = "member_removed"
+	// Too many failed logins in a row: password login is disabled until a password reset, and a reset link was mailed.
+	AuditEventTypeAccountLocked AuditEventType = "account_locked"
 )
 
 var AllAuditEventType = []AuditEventType{
@@ -338,11 +340,12 @@ var AllAuditEventType = []AuditEventType{
 	AuditEventTypeRateLimited,
 	AuditEventTypeMemberRoleChanged,
 	AuditEventTypeMemberRemoved,
+	AuditEventTypeAccountLocked,
 }
 
 func (e AuditEventType) IsValid() bool {
 	switch e {
-	case AuditEventTypeRegistered, AuditEventTypeLoginSucceeded, AuditEventTypeLoginFailed, AuditEventTypeLoggedOut, AuditEventTypeRefreshReuseDetected, AuditEventTypePasswordChanged, AuditEventTypePasswordReset, AuditEventTypeEmailVerified, AuditEventTypeInviteCreated, AuditEventTypeInviteAccepted, AuditEventTypeInviteRevoked, AuditEventTypeOrganizationCreated, AuditEventTypeOrganizationSwitched, AuditEventTypeSessionRevoked, AuditEventTypeOtherSessionsRevoked, AuditEventTypeRateLimited, AuditEventTypeMemberRoleChanged, AuditEventTypeMemberRemoved:
+	case AuditEventTypeRegistered, AuditEventTypeLoginSucceeded, AuditEventTypeLoginFailed, AuditEventTypeLoggedOut, AuditEventTypeRefreshReuseDetected, AuditEventTypePasswordChanged, AuditEventTypePasswordReset, AuditEventTypeEmailVerified, AuditEventTypeInviteCreated, AuditEventTypeInviteAccepted, AuditEventTypeInviteRevoked, AuditEventTypeOrganizationCreated, AuditEventTypeOrganizationSwitched, AuditEventTypeSessionRevoked, AuditEventTypeOtherSessionsRevoked, AuditEventTypeRateLimited, AuditEventTypeMemberRoleChanged, AuditEventTypeMemberRemoved, AuditEventTypeAccountLocked:
 		return true
 	}
 	return false

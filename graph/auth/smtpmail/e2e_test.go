@@ -356,6 +356,14 @@ func TestOutboxOverSMTP(t *testing.T) {
 				t.Fatalf("outbox holds %d messages, want 3", len(rows))
 			}
 			for _, r := range rows {
+				if r.Kind == "request:reset_password" {
+					// forgot-password queues a request the worker expands into the mail
+					// (the same work whether or not the address has an account).
+					if r.Status != mail.StatusPending || r.To != ana.Email {
+						t.Errorf("queued request %s: status %s, to %q", r.ID, r.Status, r.To)
+					}
+					continue
+				}
 				if r.Status != mail.StatusPending || !strings.Contains(r.TextBody, frontend) || r.HTMLBody == "" {
 					t.Errorf("queued message %s: status %s, text %q, html %q", r.ID, r.Status, r.TextBody, r.HTMLBody)
 				}
