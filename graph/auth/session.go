@@ -124,6 +124,9 @@ func isMemberOf(org uuid.UUID) predicate.User {
 // startSession creates a session with its first refresh token for u, ending the oldest
 // sessions beyond MaxSessions, and signs the first access token.
 func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org *uuid.UUID, now time.Time) (Tokens, error) {
+	if err := lockUser(ctx, tx, u.ID); err != nil {
+		return Tokens{}, err
+	}
 	cl := ClientFrom(ctx)
 	sid := uuid.New()
 	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).

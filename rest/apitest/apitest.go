@@ -23,6 +23,7 @@ import (
 	"authbff/ent"
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/metrics"
 	"authbff/rest"
 )
 
@@ -39,22 +40,34 @@ type Env struct {
 	Logs   *LogBuffer
 	Clock  *Clock
 	Config auth.Config
+	// Database is the open database (pool, dialect); Metrics the process's metrics.
+	Database *auth.Store
+	Metrics  *metrics.Set
 }
 
 // Option adjusts an Env before it starts.
 type Option func(*settings)
 
 type settings struct {
-	cfg         auth.Config
-	rest        rest.Options
-	dbURL       string
-	noMailer    bool
+	cfg      auth.Config
+	rest     rest.Options
+	dbURL    string
+	dbOpts   auth.DBOptions
+	sqlLimit bool
+	noMailer bool
+	// linksToSelf: e-mail links point at the test server (WithLinksToServer).
 	linksToSelf bool
 }
 
 // WithLinksToServer makes e-mail links point at the test server itself (its built-in
 // pages), as they do in production when AUTH_FRONTEND_URL is unset.
 func WithLinksToServer() Option { return func(s *settings) { s.linksToSelf = true } }
+
+// WithDBOptions sets the pool and deadline options.
+func WithDBOptions(o auth.DBOptions) Option { return func(s *settings) { s.dbOpts = o } }
+
+// WithSharedLimits keeps rate limits in the database (as replicas on PostgreSQL do).
+func WithSharedLimits() Option { return func(s *settings) { s.sqlLimit = true } }
 
 // WithConfig changes the service configuration.
 func WithConfig(f func(*auth.Config)) Option { return func(s *settings) { f(&s.cfg) } }
@@ -97,10 +110,26 @@ func New(t testing.TB, opts ...Option) *Env {
 		s.cfg.FrontendURL = "http://" + ln.Addr().String()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := auth.OpenDB(ctx, s.dbURL)
+	dbh, err := auth.OpenWith(ctx, s.dbURL, auth.OpenOrCreate, s.dbOpts)
 	if err != nil {
 		t.Fatalf("opening database: %v", err)
 	}
+	if _, err := dbh.Migrate(ctx); err != nil {
+		t.Fatalf("migrating database: %v", err)
+	}
+	db := dbh.Client
+	m := metrics.New()
+	m.WatchDB(dbh.DB)
+	s.cfg.Metrics = m
+	if s.sqlLimit {
+		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
+	}
+	if s.rest.ReadyChecks == nil {
+		s.rest.ReadyChecks = []rest.ReadyCheck{{Name: "database", Check: func(ctx context.Context) error {
+			return dbh.Ping(ctx, dbh.Timeout)
+		}}}
+	}
+	s.rest.Metrics = m
 	svc, err := auth.New(ctx, db, s.cfg)
 	if err != nil {
 		t.Fatalf("starting service: %v", err)
@@ -124,9 +153,10 @@ func New(t testing.TB, opts ...Option) *Env {
 		srv.Close()
 		cancel()
 		wg.Wait()
-		db.Close()
+		dbh.Close()
 	})
-	return &Env{T: t, DB: db, Svc: svc, Server: srv, URL: srv.URL, Logs: logs, Clock: clock, Config: s.cfg}
+	return &Env{T: t, DB: db, Svc: svc, Server: srv, URL: srv.URL, Logs: logs, Clock: clock, Config: s.cfg,
+		Database: dbh, Metrics: m}
 }
 
 // Clock is the service clock: real time plus an offset tests can advance.
