@@ -1524,9 +1524,9 @@ input UpdateProfileInput {
   timezone: String @goField(omittable: true)
   "A BCP 47 language tag such as en-US."
   locale: String @goField(omittable: true)
-  "A JSON object that replaces the stored one."
+  "A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON."
   preferences: JSONObject @goField(omittable: true)
-  "A JSON object that replaces the stored one."
+  "A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON."
   settings: JSONObject @goField(omittable: true)
   "3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case. Cannot be null."
   username: String @goField(omittable: true)

@@ -114,6 +114,8 @@ func TestDescriptionsStateTheFieldRules(t *testing.T) {
 		{"UpdateProfileInput", "avatarUrl", atMost(auth.AvatarURLMaxLen)},
 		{"User", "username", fmt.Sprintf("%d–%d characters", auth.UsernameMinLen, auth.UsernameMaxLen)},
 		{"Organization", "name", fmt.Sprintf("1–%d characters", auth.OrgNameMaxLen)},
+		{"UpdateProfileInput", "preferences", fmt.Sprintf("nested at most %d levels, at most %d bytes", auth.ObjectMaxDepth, auth.ObjectMaxBytes)},
+		{"UpdateProfileInput", "settings", fmt.Sprintf("nested at most %d levels, at most %d bytes", auth.ObjectMaxDepth, auth.ObjectMaxBytes)},
 	} {
 		if d := description(t, types, c.typ, c.field); !strings.Contains(strings.ToLower(d), strings.ToLower(c.want)) {
 			t.Errorf("%s.%s: description %q does not state %q", c.typ, c.field, d, c.want)

@@ -264,7 +264,8 @@ func (g *apiGen) fieldSchema(op *operation, v variable) ordered {
 	}
 	s := obj("type", t)
 	if v.kind == kindObject {
-		return s.with("additionalProperties", true).with("description", "A JSON object.")
+		return s.with("additionalProperties", true).with("description", fmt.Sprintf(
+			"A JSON object, nested at most %d levels, at most %d bytes as compact JSON.", auth.ObjectMaxDepth, auth.ObjectMaxBytes))
 	}
 	r := probeRule(op.form, v.name)
 	if r.format != "" {

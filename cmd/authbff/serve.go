@@ -125,15 +125,9 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	serverLog := newServerLog(log, time.Now)
+	serverLog.counted = m.TLSHandshakeFailed // authbff_tls_handshake_errors_total
+	srv := newHTTPServer(h, serverLog, cfg.TLSCertFile != "")
 	var metricsSrv *http.Server
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -231,6 +225,23 @@ func migrationsCheck(st *auth.Store) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// newHTTPServer is the server with its timeouts and, when it terminates TLS, tlsConfig.
+func newHTTPServer(h http.Handler, sl *serverLog, withTLS bool) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          sl.Logger(),
+	}
+	if withTLS {
+		srv.TLSConfig = tlsConfig()
+	}
+	return srv
 }
 
 // newLogger writes text (the default, for people) or JSON (AUTH_LOG_FORMAT=json, for

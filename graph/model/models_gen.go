@@ -226,9 +226,9 @@ type UpdateProfileInput struct {
 	Timezone graphql.Omittable[*string] `json:"timezone,omitempty"`
 	// A BCP 47 language tag such as en-US.
 	Locale graphql.Omittable[*string] `json:"locale,omitempty"`
-	// A JSON object that replaces the stored one.
+	// A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON.
 	Preferences graphql.Omittable[JSONObject] `json:"preferences,omitempty"`
-	// A JSON object that replaces the stored one.
+	// A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON.
 	Settings graphql.Omittable[JSONObject] `json:"settings,omitempty"`
 	// 3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case. Cannot be null.
 	Username graphql.Omittable[*string] `json:"username,omitempty"`
