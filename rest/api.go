@@ -41,13 +41,9 @@ func (a API) Mount(r chi.Router) error {
 		a.MaxBodyBytes = graph.DefaultMaxBodyBytes
 	}
 	h := &adapter{exec: a.Executor, principal: a.Principal, report: a.Report, log: a.Log, now: a.Now, maxBody: a.MaxBodyBytes}
-	ops := make([]*operation, len(routes))
-	for i, rt := range routes {
-		op, err := loadOperation(a.Schema, rt.op)
-		if err != nil {
-			return err
-		}
-		ops[i] = op
+	ops, err := loadRoutes(a.Schema)
+	if err != nil {
+		return err
 	}
 	r.Route(Prefix, func(sub chi.Router) {
 		for i, rt := range routes {
@@ -55,4 +51,27 @@ func (a API) Mount(r chi.Router) error {
 		}
 	})
 	return nil
+}
+
+// OpenAPI is the OpenAPI document of the routes (served at /openapi.json), generated from
+// the route table and the persisted operations.
+func OpenAPI(schema *ast.Schema) ([]byte, error) {
+	ops, err := loadRoutes(schema)
+	if err != nil {
+		return nil, err
+	}
+	return openAPI(schema, ops)
+}
+
+// loadRoutes loads the persisted operation of each route, in the table's order.
+func loadRoutes(schema *ast.Schema) ([]*operation, error) {
+	ops := make([]*operation, len(routes))
+	for i, rt := range routes {
+		op, err := loadOperation(schema, rt.op)
+		if err != nil {
+			return nil, err
+		}
+		ops[i] = op
+	}
+	return ops, nil
 }

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/cors"
 
@@ -32,8 +31,13 @@ type Options struct {
 	Auth       *auth.Service
 	GraphQL    graph.Options
 	Playground bool // GraphiQL at /playground
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Docs serves /openapi.json and Swagger UI at /docs (AUTH_DOCS).
+	Docs bool
+	// Pages serves the built-in pages e-mail links lead to when no front end is
+	// configured: /verify-email, /reset-password, /accept-invite.
+	Pages bool
+	Log   *slog.Logger
+	Now   func() time.Time
 	// MaxBodyBytes caps a request body, REST and GraphQL alike (0: graph.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
@@ -74,13 +78,14 @@ func New(o Options) (http.Handler, error) {
 	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders, o.timeout(o.RequestTimeout))
 	if len(o.CORSOrigins) > 0 {
 		r.Use(cors.Handler(cors.Options{
-			AllowedOrigins:   o.CORSOrigins,
-			AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
-			AllowedHeaders:   []string{"Authorization", "Content-Type"},
-			ExposedHeaders:   []string{"Retry-After", "X-Request-ID", "WWW-Authenticate"},
-			AllowCredentials: false, // tokens travel in the Authorization header, never in cookies
-			MaxAge:           600,
-		}))
+			AllowedOrigins:     o.CORSOrigins,
+			AllowedMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
+			AllowedHeaders:     []string{"Authorization", "Content-Type"},
+			ExposedHeaders:     []string{"Retry-After", "X-Request-ID", "WWW-Authenticate"},
+			AllowCredentials:   false, // tokens travel in the Authorization header, never in cookies
+			MaxAge:             600,
+			OptionsPassthrough: true, // preflightAnswer answers
+		}), o.preflightAnswer)
 	}
 	api := rest.API{
 		Executor:     resolver.NewExecutor(o.GraphQL),
@@ -106,8 +111,8 @@ func New(o Options) (http.Handler, error) {
 	gql := resolver.NewHandler(o.GraphQL)
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
-	if o.Playground {
-		r.Get("/playground", playground.Handler("authbff GraphQL", "/graphql"))
+	if err := o.mountExplore(r, api.Schema); err != nil {
+		return nil, err
 	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		rest.WriteError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, o.Now())
@@ -140,6 +145,27 @@ func allowedMethods(r chi.Routes) (map[string]string, error) {
 		out[path] = strings.Join(methods, ", ")
 	}
 	return out, err
+}
+
+// preflightAnswer answers a CORS preflight once the cors handler has judged it: 204 when
+// it allowed it, else a clear 403 FORBIDDEN envelope naming the origin (rather than the
+// 405 an OPTIONS request would otherwise get), so that a developer sees why in the
+// browser's network tab. Other requests pass.
+func (o Options) preflightAnswer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if r.Method != http.MethodOptions || origin == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if w.Header().Get("Access-Control-Allow-Origin") != "" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		rest.WriteError(w, &auth.Error{Code: auth.CodeForbidden,
+			Message: "CORS preflight refused: this origin, method or header is not allowed (see AUTH_CORS_ORIGINS)",
+			Details: map[string]any{"origin": origin}}, o.Now())
+	})
 }
 
 // requestContext gives each request an id (X-Request-ID), the caller's address and user
@@ -255,8 +281,6 @@ func securityHeaders(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		case "/.well-known/jwks.json":
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		case "/playground":
-			h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 		}
 		next.ServeHTTP(w, r)
 	})

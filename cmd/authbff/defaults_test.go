@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,27 +35,31 @@ func TestREADMEDefaultsAreTheCode(t *testing.T) {
 		limits = "on"
 	}
 	code := map[string]string{
-		"AUTH_ADDR":                    c.Addr,
-		"AUTH_DATABASE_URL":            c.DatabaseURL,
-		"AUTH_AUTO_MIGRATE":            onOff(c.AutoMigrate),
-		"AUTH_AUDIT_RETENTION":         shortDuration(c.Auth.AuditRetention),
-		"AUTH_JWT_SECRET":              string(c.Auth.JWTSecret),
-		"AUTH_SECRET_KEY":              string(c.Auth.SecretKey),
-		"AUTH_SECRET_KEY_OLD":          "",
-		"AUTH_ALLOW_REGISTRATION":      strconv.FormatBool(c.Auth.AllowRegistration),
-		"AUTH_ACCESS_TTL":              shortDuration(c.Auth.AccessTTL),
-		"AUTH_REFRESH_TTL":             shortDuration(c.Auth.RefreshTTL),
-		"AUTH_SESSION_MAX_AGE":         shortDuration(c.Auth.SessionMaxAge),
-		"AUTH_REFRESH_REUSE_GRACE":     shortDuration(c.Auth.RefreshReuseGrace),
-		"AUTH_JWT_ISSUER":              c.Auth.Issuer,
-		"AUTH_JWT_AUDIENCE":            c.Auth.Audience,
-		"AUTH_FRONTEND_URL":            c.Auth.FrontendURL,
-		"AUTH_SMTP_URL":                c.SMTPURL,
-		"AUTH_MAIL_FROM":               c.Auth.MailFrom,
-		"AUTH_MAIL_TEMPLATES_DIR":      c.MailTemplates,
-		"AUTH_RATE_LIMITS":             limits,
-		"AUTH_TRUSTED_PROXIES":         strings.Repeat("x", len(c.TrustedProxies)),
-		"AUTH_CORS_ORIGINS":            strings.Join(c.CORSOrigins, ","),
+		"AUTH_ADDR":                c.Addr,
+		"AUTH_DATABASE_URL":        c.DatabaseURL,
+		"AUTH_AUTO_MIGRATE":        onOff(c.AutoMigrate),
+		"AUTH_AUDIT_RETENTION":     shortDuration(c.Auth.AuditRetention),
+		"AUTH_JWT_SECRET":          string(c.Auth.JWTSecret),
+		"AUTH_SECRET_KEY":          string(c.Auth.SecretKey),
+		"AUTH_SECRET_KEY_OLD":      "",
+		"AUTH_ALLOW_REGISTRATION":  strconv.FormatBool(c.Auth.AllowRegistration),
+		"AUTH_ACCESS_TTL":          shortDuration(c.Auth.AccessTTL),
+		"AUTH_REFRESH_TTL":         shortDuration(c.Auth.RefreshTTL),
+		"AUTH_SESSION_MAX_AGE":     shortDuration(c.Auth.SessionMaxAge),
+		"AUTH_REFRESH_REUSE_GRACE": shortDuration(c.Auth.RefreshReuseGrace),
+		"AUTH_JWT_ISSUER":          c.Auth.Issuer,
+		"AUTH_JWT_AUDIENCE":        c.Auth.Audience,
+		// Unset, links lead to the built-in pages under AUTH_PUBLIC_URL.
+		"AUTH_FRONTEND_URL":       c.FrontendURL,
+		"AUTH_PUBLIC_URL":         derived(c.PublicURL == "http://localhost:8080" && c.Auth.FrontendURL == c.PublicURL, "http://"),
+		"AUTH_DOCS":               onOff(c.Docs),
+		"AUTH_SMTP_URL":           c.SMTPURL,
+		"AUTH_MAIL_FROM":          c.Auth.MailFrom,
+		"AUTH_MAIL_TEMPLATES_DIR": c.MailTemplates,
+		"AUTH_RATE_LIMITS":        limits,
+		"AUTH_TRUSTED_PROXIES":    strings.Repeat("x", len(c.TrustedProxies)),
+		// The default is derived (the front end's origin, else local development servers).
+		"AUTH_CORS_ORIGINS":            derived(slices.Contains(c.CORSOrigins, "http://localhost:3000"), ""),
 		"AUTH_TLS_CERT_FILE":           c.TLSCertFile,
 		"AUTH_TLS_KEY_FILE":            c.TLSKeyFile,
 		"AUTH_JWT_ALG":                 c.Auth.JWTAlg,
@@ -113,7 +118,19 @@ func readmeDefaults(t *testing.T) map[string]string {
 	}
 	quoted := regexp.MustCompile("`([^`]*)`")
 	out := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
+	_, table, ok := strings.Cut(string(b), "\n## Configuration\n")
+	if !ok {
+		t.Fatal("README has no ## Configuration section")
+	}
+	inTable := false
+	for _, line := range strings.Split(table, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			if inTable {
+				break // the end of the first table of the section
+			}
+			continue
+		}
+		inTable = true
 		if !strings.HasPrefix(line, "| `AUTH_") {
 			continue
 		}
@@ -139,6 +156,15 @@ func readmeDefaults(t *testing.T) map[string]string {
 		t.Fatalf("found %d variables in README's configuration table: has its format changed?", len(out))
 	}
 	return out
+}
+
+// derived is want when the code's derived default holds (ok), else a value no README
+// row has, so that the comparison fails.
+func derived(ok bool, want string) string {
+	if ok {
+		return want
+	}
+	return "<the code's default changed>"
 }
 
 // shortDuration writes d as the README does: 15m, 168h, 10s, 8760h.

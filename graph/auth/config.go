@@ -101,7 +101,7 @@ func DefaultConfig() Config {
 		RefreshReuseGrace: 10 * time.Second,
 		Issuer:            "authbff",
 		JWTAlg:            AlgHS256,
-		FrontendURL:       "http://localhost:3000",
+		FrontendURL:       "http://localhost:3000", // cmd always sets it: the front end, or the built-in pages
 		Hash:              DefaultHashParams,
 		HashWait:          2 * time.Second,
 		MaxSessions:       50,
