@@ -213,7 +213,7 @@ func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*Ac
 			SetRoles(roles).SetIsVerified(in.Verified).SetCreatedAt(now).SetUpdatedAt(now).
 			SetDefaultWorkspaceID(orgID).Save(ctx)
 		if err != nil {
-			return conflictOr(err)
+			return userConflict(ctx, tx, err, foldKey(username))
 		}
 		if err := tx.Organization.Create().SetID(orgID).SetName(username + "'s workspace").SetPersonal(true).
 			SetCreatedAt(now).Exec(ctx); err != nil {

@@ -1,5 +1,11 @@
 package auth
 
+import (
+	"context"
+
+	"authbff/ent"
+)
+
 // SecretsForTest returns the secrets the service holds in memory (every signing key's
 // secret or seed, the refresh HMAC key), so that tests can look for them in the raw
 // database files.
@@ -16,3 +22,11 @@ func (s *Service) SecretsForTest() [][]byte {
 	}
 	return out
 }
+
+// UserConflictForTest is userConflict, for the tests that pin its typed signals.
+func UserConflictForTest(ctx context.Context, tx *ent.Tx, err error, usernameKey string) error {
+	return userConflict(ctx, tx, err, usernameKey)
+}
+
+// PGUsernameIndex is the index name userConflict reads in a PostgreSQL error.
+const PGUsernameIndex = pgUsernameIndex

@@ -85,8 +85,12 @@ func (s *Service) UpdateProfile(ctx context.Context, p *Principal, in ProfileInp
 			upd.SetUsername(name).SetUsernameKey(foldKey(name))
 		}
 		u, err := upd.Save(ctx)
+		if ent.IsConstraintError(err) {
+			// The username is the only unique field a profile update writes.
+			return errConflict("username")
+		}
 		if err != nil {
-			return conflictOr(err)
+			return err
 		}
 		out = userFromEnt(u)
 		return nil

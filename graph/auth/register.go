@@ -2,10 +2,11 @@ package auth
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"authbff/ent"
 	"authbff/ent/invite"
@@ -91,7 +92,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 			SetCreatedAt(now).SetUpdatedAt(now).
 			Save(ctx)
 		if err != nil {
-			return conflictOr(err)
+			return userConflict(ctx, tx, err, foldKey(username))
 		}
 		if err := tx.Organization.Create().SetID(orgID).SetName(username + "'s workspace").SetPersonal(true).
 			SetCreatedAt(now).Exec(ctx); err != nil {
@@ -130,13 +131,32 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	return res, nil
 }
 
-// conflictOr maps a unique-constraint violation on users to CONFLICT (a concurrent
-// registration won the race between our check and our insert).
-func conflictOr(err error) error {
+// pgUsernameIndex is the unique index on users.username_key in the PostgreSQL schema
+// (migrations/postgres; a test pins it).
+const pgUsernameIndex = "users_username_key_key"
+
+// userConflict maps a unique violation on users (a concurrent registration won the race
+// between our check and our insert) to CONFLICT naming the field, from typed signals,
+// never from the driver's message text: PostgreSQL names the violated index
+// (PgError.ConstraintName); SQLite names none in a typed form, so the transaction, still
+// usable after a failed statement there, is asked whether usernameKey is now taken.
+// Anything that is not a unique violation is returned as it is.
+func userConflict(ctx context.Context, tx *ent.Tx, err error, usernameKey string) error {
 	if !ent.IsConstraintError(err) {
 		return err
 	}
-	if strings.Contains(strings.ToLower(err.Error()), "username") {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		if pe.ConstraintName == pgUsernameIndex {
+			return errConflict("username")
+		}
+		return errConflict("email")
+	}
+	taken, qerr := tx.User.Query().Where(user.UsernameKey(usernameKey)).Exist(ctx)
+	if qerr != nil {
+		return qerr
+	}
+	if taken {
 		return errConflict("username")
 	}
 	return errConflict("email")
