@@ -23,8 +23,10 @@ import (
 func TestUserConflictFromTypedSignals(t *testing.T) {
 	t.Parallel()
 	dbs := map[string]func(t *testing.T) []apitest.Option{
-		"SQLite":     func(*testing.T) []apitest.Option { return nil },
-		"PostgreSQL": func(t *testing.T) []apitest.Option { return []apitest.Option{apitest.WithDatabase(apitest.Postgres(t))} },
+		"SQLite": func(*testing.T) []apitest.Option { return nil },
+		"PostgreSQL": func(t *testing.T) []apitest.Option {
+			return []apitest.Option{apitest.WithDatabase(apitest.Postgres(t))}
+		},
 	}
 	for name, opts := range dbs {
 		t.Run(name, func(t *testing.T) {
