@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strings"
 
@@ -56,7 +57,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			for _, p := range gerr.Path[1:] {
 				loc = append(loc, p)
 			}
-			typ, msg := variableEntry(gerr.Message, variableType(ctx, gerr.Path[1:]))
+			typ, msg := variableEntry(ctx, gerr.Path[1:], gerr.Message)
 			gerr.Extensions["details"] = []Entry{{Type: typ, Loc: loc, Msg: msg}}
 			gerr.Path = nil
 		} else if _, ok := gerr.Extensions["code"]; !ok {
@@ -112,21 +113,55 @@ func isGraphQLError(err error) bool {
 	return g.Unwrap() == nil || g.Rule != "" || g.Extensions != nil
 }
 
-// variableEntry names a variable coercion failure as pydantic does (CONTRACT.md §3, §5):
-// an absent required field is "missing"; a number, boolean, object, list or null given
-// for a String or ID (named is the expected type, "" if unknown) is "string_type"; any
-// other failure keeps gqlparser's message.
-func variableEntry(msg, named string) (typ, pmsg string) {
+// variableEntry names a variable coercion failure at path (the variable, then input
+// object fields and list indexes) as pydantic does (CONTRACT.md §3, §5), from the value
+// the request gave and the type the operation declares, never from gqlparser's message
+// text (a dependency's wording may change): an absent value is "missing"; anything but a
+// string (a number, boolean, object, list or null) for a String or ID is "string_type";
+// any other failure is "graphql_input" with gqlparser's message. The one ID failure
+// pydantic has no name for, an integer decoded as a float beyond 2^53, stays
+// "graphql_input".
+func variableEntry(ctx context.Context, path ast.Path, msg string) (typ, pmsg string) {
+	v, present := variableValue(InfoFrom(ctx).rawVariables(), path)
+	named := variableType(ctx, path)
 	switch {
-	case msg == "must be defined":
+	case !present:
 		fe := auth.Missing("", nil)
 		return fe.Type, fe.Msg
-	case strings.HasPrefix(msg, "cannot use ") && (strings.HasSuffix(msg, " as String") || strings.HasSuffix(msg, " as ID")),
-		msg == "cannot be null" && (named == "String" || named == "ID"):
-		fe := auth.StringType("", nil)
-		return fe.Type, fe.Msg
+	case named == "String" || named == "ID":
+		if f, ok := v.(float64); ok && named == "ID" && f == math.Trunc(f) && math.Abs(f) > 1<<53-1 {
+			break
+		}
+		if _, isString := v.(string); !isString {
+			fe := auth.StringType("", nil)
+			return fe.Type, fe.Msg
+		}
 	}
 	return "graphql_input", msg
+}
+
+// variableValue is the raw value at a variable path, and whether it is present.
+func variableValue(vars map[string]any, path ast.Path) (any, bool) {
+	var v any = vars
+	for _, p := range path {
+		switch p := p.(type) {
+		case ast.PathName:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[string(p)]; !ok {
+				return nil, false
+			}
+		case ast.PathIndex:
+			l, ok := v.([]any)
+			if !ok || int(p) < 0 || int(p) >= len(l) {
+				return nil, false
+			}
+			v = l[p]
+		}
+	}
+	return v, true
 }
 
 // variableType is the named type expected at a variable path such as [input password]

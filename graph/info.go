@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // RequestInfo is what the access log and the metrics report about a request, filled in
@@ -20,6 +21,28 @@ type RequestInfo struct {
 	operation string
 	userID    string
 	header    http.Header // the answer's headers, for Retry-After on /graphql
+	// variables are the operation's variables as the request gave them, before coercion
+	// (the error presenter names a coercion failure from the value, not the message).
+	variables map[string]any
+}
+
+func (i *RequestInfo) setVariables(v map[string]any) {
+	if i == nil {
+		return
+	}
+	i.mu.Lock()
+	i.variables = v
+	i.mu.Unlock()
+}
+
+// rawVariables returns the variables as the request gave them (nil if unknown).
+func (i *RequestInfo) rawVariables() map[string]any {
+	if i == nil {
+		return nil
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.variables
 }
 
 type infoKey struct{}
@@ -109,9 +132,16 @@ const maxOperationName = 64
 type operationInfo struct{}
 
 var (
-	_ graphql.HandlerExtension     = operationInfo{}
-	_ graphql.OperationInterceptor = operationInfo{}
+	_ graphql.HandlerExtension          = operationInfo{}
+	_ graphql.OperationInterceptor      = operationInfo{}
+	_ graphql.OperationParameterMutator = operationInfo{}
 )
+
+// MutateOperationParameters keeps the raw variables (see RequestInfo.variables).
+func (operationInfo) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	InfoFrom(ctx).setVariables(p.Variables)
+	return nil
+}
 
 func (operationInfo) ExtensionName() string                   { return "OperationInfo" }
 func (operationInfo) Validate(graphql.ExecutableSchema) error { return nil }
