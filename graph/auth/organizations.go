@@ -300,26 +300,11 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 		if inv == nil {
 			return newError(CodeInvalidToken, MsgInvalidInvite)
 		}
-		if err := lockOrg(ctx, tx, inv.OrgID); err != nil {
-			return err
-		}
 		if inv.EmailKey != foldKey(p.user.Email) {
 			return &Error{Code: CodeForbidden, Message: "This invitation is for another e-mail address",
 				Details: map[string]any{"required_permission": "invite:accept"}}
 		}
-		n, err := tx.Invite.Update().Where(invite.ID(inv.ID), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil()).
-			SetAcceptedAt(now).Save(ctx)
-		if err != nil {
-			return err
-		}
-		if n != 1 {
-			return newError(CodeInvalidToken, MsgInvalidInvite)
-		}
-		m, err := tx.Membership.Query().Where(membership.UserID(p.UserID), membership.OrgID(inv.OrgID)).Only(ctx)
-		if ent.IsNotFound(err) {
-			m, err = tx.Membership.Create().SetID(uuid.New()).SetUserID(p.UserID).SetOrgID(inv.OrgID).
-				SetRole(membership.Role(inv.Role)).SetCreatedAt(now).Save(ctx)
-		}
+		m, err := s.consumeInvite(ctx, tx, inv, p.UserID, now)
 		if err != nil {
 			return err
 		}

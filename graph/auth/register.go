@@ -105,7 +105,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 			return err
 		}
 		if inv != nil {
-			if err := s.consumeInvite(ctx, tx, inv, uid, now); err != nil {
+			if _, err := s.consumeInvite(ctx, tx, inv, uid, now); err != nil {
 				return err
 			}
 			joined = inv
@@ -217,16 +217,28 @@ func inviterEntitled(ctx context.Context, db *ent.Client, inv *ent.Invite) (bool
 	return false, nil
 }
 
-// consumeInvite marks inv accepted (a conditional update: two concurrent uses cannot both
-// win) and makes uid a member with the invited role.
-func (s *Service) consumeInvite(ctx context.Context, tx *ent.Tx, inv *ent.Invite, uid uuid.UUID, now time.Time) error {
+// consumeInvite marks inv accepted and makes uid a member of its organization, under the
+// organization's lock. It is the one path of both entries, AcceptInvite (a signed-in
+// user) and Register (with an invite token), with one rule: an existing membership keeps
+// its role (an invitation never promotes nor demotes a member; roles change through
+// setMemberRole), otherwise the member gets the invited role. Errors: INVALID_TOKEN when
+// the invite was accepted or revoked meanwhile.
+func (s *Service) consumeInvite(ctx context.Context, tx *ent.Tx, inv *ent.Invite, uid uuid.UUID, now time.Time) (*ent.Membership, error) {
+	if err := lockOrg(ctx, tx, inv.OrgID); err != nil {
+		return nil, err
+	}
 	n, err := tx.Invite.Update().Where(invite.ID(inv.ID), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil()).
 		SetAcceptedAt(now).Save(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n != 1 {
-		return newError(CodeInvalidToken, MsgInvalidInvite)
+		return nil, newError(CodeInvalidToken, MsgInvalidInvite)
 	}
-	return addMember(ctx, tx, uid, inv.OrgID, membership.Role(inv.Role), now)
+	m, err := tx.Membership.Query().Where(membership.UserID(uid), membership.OrgID(inv.OrgID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		m, err = tx.Membership.Create().SetID(uuid.New()).SetUserID(uid).SetOrgID(inv.OrgID).
+			SetRole(membership.Role(inv.Role)).SetCreatedAt(now).Save(ctx)
+	}
+	return m, err
 }
