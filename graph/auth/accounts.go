@@ -197,29 +197,9 @@ func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*Ac
 	now := s.now()
 	var out AccountSummary
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		if taken, err := tx.User.Query().Where(user.EmailKey(foldKey(email))).Exist(ctx); err != nil {
-			return err
-		} else if taken {
-			return errConflict("email")
-		}
-		if taken, err := tx.User.Query().Where(user.UsernameKey(foldKey(username))).Exist(ctx); err != nil {
-			return err
-		} else if taken {
-			return errConflict("username")
-		}
-		uid, orgID := uuid.New(), uuid.New()
-		u, err := tx.User.Create().SetID(uid).SetEmail(email).SetEmailKey(foldKey(email)).
-			SetUsername(username).SetUsernameKey(foldKey(username)).SetPasswordHash(hash).
-			SetRoles(roles).SetIsVerified(in.Verified).SetCreatedAt(now).SetUpdatedAt(now).
-			SetDefaultWorkspaceID(orgID).Save(ctx)
+		u, _, err := createAccount(ctx, tx, newAccount{email: email, username: username, hash: hash,
+			roles: roles, verified: in.Verified}, now)
 		if err != nil {
-			return userConflict(ctx, tx, err, foldKey(username))
-		}
-		if err := tx.Organization.Create().SetID(orgID).SetName(username + "'s workspace").SetPersonal(true).
-			SetCreatedAt(now).Exec(ctx); err != nil {
-			return err
-		}
-		if err := addMember(ctx, tx, uid, orgID, membership.RoleOwner, now); err != nil {
 			return err
 		}
 		if !in.Verified {

@@ -59,53 +59,18 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	var res *AuthResult
 	var joined *ent.Invite
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		var inv *ent.Invite
 		joined = nil
-		if hasInvite {
-			inv, err = usableInvite(ctx, tx.Client(), *in.InviteToken, now)
-			if err != nil {
-				return err
-			}
-			if inv == nil || inv.EmailKey != foldKey(email) {
-				if !s.cfg.AllowRegistration {
-					return newError(CodeForbidden, MsgRegistrationOff)
-				}
-				return newError(CodeInvalidToken, MsgInvalidInvite)
-			}
-		}
-		if taken, err := tx.User.Query().Where(user.EmailKey(foldKey(email))).Exist(ctx); err != nil {
-			return err
-		} else if taken {
-			return errConflict("email")
-		}
-		if taken, err := tx.User.Query().Where(user.UsernameKey(foldKey(username))).Exist(ctx); err != nil {
-			return err
-		} else if taken {
-			return errConflict("username")
-		}
-		uid, orgID := uuid.New(), uuid.New()
-		u, err := tx.User.Create().SetID(uid).
-			SetEmail(email).SetEmailKey(foldKey(email)).
-			SetUsername(username).SetUsernameKey(foldKey(username)).
-			SetPasswordHash(hash).SetNillableFullName(in.FullName).
-			SetRoles([]string{"user"}).SetIsVerified(inv != nil).
-			SetCreatedAt(now).SetUpdatedAt(now).
-			Save(ctx)
+		inv, err := s.admitInvite(ctx, tx, in.InviteToken, email, now)
 		if err != nil {
-			return userConflict(ctx, tx, err, foldKey(username))
-		}
-		if err := tx.Organization.Create().SetID(orgID).SetName(username + "'s workspace").SetPersonal(true).
-			SetCreatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		if err := addMember(ctx, tx, uid, orgID, membership.RoleOwner, now); err != nil {
-			return err
-		}
-		if u, err = u.Update().SetDefaultWorkspaceID(orgID).Save(ctx); err != nil {
+		u, orgID, err := createAccount(ctx, tx, newAccount{email: email, username: username, hash: hash,
+			fullName: in.FullName, roles: []string{"user"}, verified: inv != nil}, now)
+		if err != nil {
 			return err
 		}
 		if inv != nil {
-			if _, err := s.consumeInvite(ctx, tx, inv, uid, now); err != nil {
+			if _, err := s.consumeInvite(ctx, tx, inv, u.ID, now); err != nil {
 				return err
 			}
 			joined = inv
@@ -129,6 +94,73 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 			map[string]any{"org_id": joined.OrgID.String(), "invite_id": joined.ID.String()})
 	}
 	return res, nil
+}
+
+// admitInvite is the invitation part of Register: with no token, nil (registration
+// decides alone); with one, the usable invite for this address, or the refusal:
+// FORBIDDEN while registration is closed (a bad invite does not open it),
+// INVALID_TOKEN otherwise.
+func (s *Service) admitInvite(ctx context.Context, tx *ent.Tx, token *string, email string, now time.Time) (*ent.Invite, error) {
+	if token == nil || *token == "" {
+		return nil, nil
+	}
+	inv, err := usableInvite(ctx, tx.Client(), *token, now)
+	if err != nil {
+		return nil, err
+	}
+	if inv == nil || inv.EmailKey != foldKey(email) {
+		if !s.cfg.AllowRegistration {
+			return nil, newError(CodeForbidden, MsgRegistrationOff)
+		}
+		return nil, newError(CodeInvalidToken, MsgInvalidInvite)
+	}
+	return inv, nil
+}
+
+// newAccount is what createAccount writes.
+type newAccount struct {
+	email, username, hash string
+	fullName              *string
+	roles                 []string
+	verified              bool
+}
+
+// createAccount is account creation, shared by Register and the operator's CreateAccount:
+// the user (CONFLICT email or username, also when a concurrent registration wins the
+// race) and its personal workspace, owned by the user and its default.
+func createAccount(ctx context.Context, tx *ent.Tx, a newAccount, now time.Time) (*ent.User, uuid.UUID, error) {
+	if taken, err := tx.User.Query().Where(user.EmailKey(foldKey(a.email))).Exist(ctx); err != nil {
+		return nil, uuid.Nil, err
+	} else if taken {
+		return nil, uuid.Nil, errConflict("email")
+	}
+	if taken, err := tx.User.Query().Where(user.UsernameKey(foldKey(a.username))).Exist(ctx); err != nil {
+		return nil, uuid.Nil, err
+	} else if taken {
+		return nil, uuid.Nil, errConflict("username")
+	}
+	uid, orgID := uuid.New(), uuid.New()
+	u, err := tx.User.Create().SetID(uid).
+		SetEmail(a.email).SetEmailKey(foldKey(a.email)).
+		SetUsername(a.username).SetUsernameKey(foldKey(a.username)).
+		SetPasswordHash(a.hash).SetNillableFullName(a.fullName).
+		SetRoles(a.roles).SetIsVerified(a.verified).
+		SetCreatedAt(now).SetUpdatedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, uuid.Nil, userConflict(ctx, tx, err, foldKey(a.username))
+	}
+	if err := tx.Organization.Create().SetID(orgID).SetName(a.username + "'s workspace").SetPersonal(true).
+		SetCreatedAt(now).Exec(ctx); err != nil {
+		return nil, uuid.Nil, err
+	}
+	if err := addMember(ctx, tx, uid, orgID, membership.RoleOwner, now); err != nil {
+		return nil, uuid.Nil, err
+	}
+	if u, err = u.Update().SetDefaultWorkspaceID(orgID).Save(ctx); err != nil {
+		return nil, uuid.Nil, err
+	}
+	return u, orgID, nil
 }
 
 // pgUsernameIndex is the unique index on users.username_key in the PostgreSQL schema
