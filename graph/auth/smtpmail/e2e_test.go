@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,16 +20,9 @@ import (
 // The service under test mails links to this front end.
 const frontend = "https://app.example"
 
-// startMu serializes service start-up: auth.OpenDB migrates with ent's Schema.Create,
-// which writes to the package-level table descriptors of ent/migrate, so two
-// migrations at once are a data race (reported; the fix belongs in OpenDB).
-var startMu sync.Mutex
-
 // newService starts the real service whose outbox delivers to srvAddr over SMTP.
 func newService(t testing.TB, srvAddr string, opts ...apitest.Option) *apitest.Env {
 	t.Helper()
-	startMu.Lock()
-	defer startMu.Unlock()
 	sender := newSender(t, "smtp://"+srvAddr, smtpmail.Options{Timeout: 2 * time.Second})
 	cfg := apitest.WithConfig(func(c *auth.Config) {
 		c.MailSender = sender
