@@ -31,6 +31,7 @@ type Service struct {
 	ring       keyRing
 	refreshKey []byte // HMAC key deriving rotated refresh tokens
 	mailWake   chan struct{}
+	mailPassed passSignal // the end of each outbox pass (MailerPassed)
 	templates  map[string]mailTemplates
 	limits     limiter
 	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
