@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -83,10 +84,29 @@ func (r *Resolver) configure(c configurable, o Options, cache graphql.Cache[*ast
 	}
 }
 
-// NewExecutableSchema builds the gqlgen schema over r.
+// NewExecutableSchema builds the gqlgen schema over r, with the schema clients see
+// (PublicSchema).
 func (r *Resolver) NewExecutableSchema() graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: r})
+	return NewExecutableSchema(Config{Resolvers: r, Schema: publicSchema})
 }
+
+// internalDirectives are gqlgen's code-generation hints: they mean nothing to a client.
+var internalDirectives = []string{"goField"}
+
+// publicSchema is the parsed schema less the internal directives, so that introspection
+// (and the playground's documentation) shows only what clients can use. The directives'
+// uses on definitions stay: introspection never lists applied directives.
+var publicSchema = func() *ast.Schema {
+	full := (&executableSchema{}).Schema()
+	s := *full
+	s.Directives = make(map[string]*ast.DirectiveDefinition, len(full.Directives))
+	for name, d := range full.Directives {
+		if !slices.Contains(internalDirectives, name) {
+			s.Directives[name] = d
+		}
+	}
+	return &s
+}()
 
 // NewExecutor returns an executor for running persisted operations in-process (the REST
 // adapter), configured as the /graphql handler except for the limits on documents

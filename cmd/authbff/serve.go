@@ -43,6 +43,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 		return err
 	}
 	log := newLogger(std.err, cfg.LogLevel, cfg.LogFormat)
+	for _, u := range unknownVars(os.Environ()) {
+		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
+	}
 	return serveWith(ctx, cfg, log, nil)
 }
 
@@ -105,6 +108,8 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,
 			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
 		Playground:       cfg.Playground,
+		Docs:             cfg.Docs,
+		Pages:            cfg.FrontendURL == "",
 		Log:              log,
 		TrustedProxies:   cfg.TrustedProxies,
 		CORSOrigins:      cfg.CORSOrigins,
@@ -150,7 +155,12 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
 	}
 	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
-		"playground", cfg.Playground, "database", st.Name)
+		"playground", cfg.Playground, "docs", cfg.Docs, "database", st.Name)
+	if cfg.FrontendURL == "" {
+		log.Info("e-mail links lead to the built-in pages (AUTH_FRONTEND_URL is unset)", "base", cfg.PublicURL)
+	} else {
+		log.Info("e-mail links lead to the front end", "base", cfg.FrontendURL)
+	}
 	if ready != nil {
 		ready <- addr
 	}

@@ -92,6 +92,7 @@ const (
 	LocaleMaxLen    = 35
 	TimezoneMaxLen  = 64
 	OrgNameMaxLen   = 100
+	EmailMaxLen     = emailaddr.MaxLength
 	// ObjectMaxDepth and ObjectMaxBytes bound a preferences or settings object, on
 	// both transports: nesting (an object or array inside another counts one level)
 	// and the size of its compact JSON text.

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -54,7 +55,13 @@ type settings struct {
 	dbOpts   auth.DBOptions
 	sqlLimit bool
 	noMailer bool
+	// linksToSelf: e-mail links point at the test server (WithLinksToServer).
+	linksToSelf bool
 }
+
+// WithLinksToServer makes e-mail links point at the test server itself (its built-in
+// pages), as they do in production when AUTH_FRONTEND_URL is unset.
+func WithLinksToServer() Option { return func(s *settings) { s.linksToSelf = true } }
 
 // WithDBOptions sets the pool and deadline options.
 func WithDBOptions(o auth.DBOptions) Option { return func(s *settings) { s.dbOpts = o } }
@@ -90,9 +97,17 @@ func New(t testing.TB, opts ...Option) *Env {
 		},
 		dbURL: "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
 	}
-	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, GraphQL: graph.Options{Introspection: true}}
+	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, Docs: true, Pages: true, GraphQL: graph.Options{Introspection: true}}
 	for _, o := range opts {
 		o(s)
+	}
+	var ln net.Listener
+	if s.linksToSelf {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		s.cfg.FrontendURL = "http://" + ln.Addr().String()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dbh, err := auth.OpenWith(ctx, s.dbURL, auth.OpenOrCreate, s.dbOpts)
@@ -124,7 +139,12 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("building router: %v", err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	var wg sync.WaitGroup
 	if !s.noMailer {
 		wg.Go(func() { svc.RunMailer(ctx) })
