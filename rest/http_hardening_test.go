@@ -165,7 +165,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("ErrPreflightFromOtherOriginIsAClear403", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, allowApp)
+		e := apitest.New(t, allowApp)
 		for _, path := range []string{pLogin, "/graphql", "/no/such/route"} {
 			r := preflight(e, "http://localhost:9999", path)
 			wantError(t, r, http.StatusForbidden, "FORBIDDEN",
