@@ -94,7 +94,7 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 // executor REST runs does not log: see graph.NewExecutor).
 func (a *adapter) fail(w http.ResponseWriter, r *http.Request, err error, prefix string) {
 	ae := graph.DomainError(err)
-	if ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable {
+	if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && !graph.AlreadyLogged(ae) {
 		a.report(r.Context(), ae)
 	}
 	writeError(w, ae, prefix, a.now())

@@ -6,7 +6,7 @@ import (
 	"authbff/graph"
 )
 
-// BenchmarkOpenAPI measures building /openapi.json, which NewRouter does once at start.
+// BenchmarkOpenAPI measures building /openapi.json, which server.New does once at start.
 func BenchmarkOpenAPI(b *testing.B) {
 	schema := (&graph.Resolver{}).NewExecutableSchema().Schema()
 	var ops []*operation

@@ -5,6 +5,7 @@ import (
 
 	"authbff/graph/auth"
 	"authbff/rest"
+	"authbff/rest/apitest"
 )
 
 // TestRouteAuthAgreesWithResolvers: the route table's auth column (the adapter checks the
@@ -20,7 +21,7 @@ func TestRouteAuthAgreesWithResolvers(t *testing.T) {
 	if len(ops) != 15 {
 		t.Fatalf("%d routes, want 15", len(ops))
 	}
-	e := newEnv(t)
+	e := apitest.New(t)
 	for _, op := range ops {
 		t.Run(op.Method+op.Path, func(t *testing.T) {
 			r := e.GraphQL(op.Text, op.Vars, "")
