@@ -131,10 +131,11 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 // transaction that fails before COMMIT with a transient error (a serialization failure,
 // a deadlock, a connection the server ended) is run once more: nothing of it was kept,
 // and fn only touches the transaction and its own results. A failure at COMMIT is not
-// retried (the commit may have happened). Storage failures become SERVICE_UNAVAILABLE.
+// retried (the commit may have happened), except on SQLite, where a failed COMMIT
+// certainly did not commit. Storage failures become SERVICE_UNAVAILABLE.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	err, committing := s.tryTx(ctx, fn)
-	if err != nil && !committing && isTransient(err) && ctx.Err() == nil {
+	if err != nil && (!committing || uncommitted(err)) && isTransient(err) && ctx.Err() == nil {
 		err, _ = s.tryTx(ctx, fn)
 	}
 	return Internal(err)
