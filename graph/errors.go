@@ -24,6 +24,7 @@ import (
 func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error {
 	gerr := graphql.DefaultErrorPresenter(ctx, err)
 	var ae *auth.Error
+	var enumErr *model.EnumError
 	switch {
 	case errors.As(err, &ae):
 		if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && !AlreadyLogged(ae) {
@@ -46,6 +47,20 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		fe := auth.DictType(snake(field), input)
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
 			Type: fe.Type, Loc: argLoc(ctx, fe.Field), Msg: fe.Msg, Input: fe.Input}}}
+		gerr.Path = trimArgPath(gerr.Path)
+	case errors.As(err, &enumErr):
+		// A variable that is not one of the enum's names (gqlparser lets it through to
+		// gqlgen's unmarshalling): pydantic's enum entry, as for any invalid input.
+		field := ""
+		if n := len(gerr.Path); n > 0 {
+			if name, ok := gerr.Path[n-1].(ast.PathName); ok {
+				field = string(name)
+			}
+		}
+		gerr.Message = auth.MsgValidation
+		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
+			Type: "enum", Loc: argLoc(ctx, snake(field)), Msg: enumErr.Error(), Input: enumErr.Value,
+			Ctx: map[string]any{"expected": enumErr.Expected()}}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case isGraphQLError(err):
 		if gerr.Extensions == nil {
