@@ -29,6 +29,8 @@ type Service struct {
 	limits     limiter
 	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
 	sqlite     bool
+	hot        hotSQL      // the hot paths' fixed statements (hotsql.go)
+	rotations  groupCommit // SQLite: refresh rotations queued to one committer (refresh.go)
 }
 
 // Settings keys.
@@ -60,6 +62,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.sqlite = isSQLite(ctx, db)
+	s.hot = newHotSQL(!s.sqlite)
 	if cfg.Operator {
 		// An operator command creates no key and no secret and re-encrypts nothing, but
 		// refuses a wrong or missing AUTH_SECRET_KEY as serve does.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -79,8 +80,15 @@ func New(t testing.TB, opts ...Option) *Env {
 		dbURL: "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
 	}
 	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, GraphQL: graph.Options{Introspection: true}}
+	if os.Getenv(DatabaseEnv) == "postgres" {
+		// The whole suite on PostgreSQL: each test gets a fresh database (Postgres).
+		s.dbURL = ""
+	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.dbURL == "" {
+		s.dbURL = Postgres(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := auth.OpenDB(ctx, s.dbURL)
