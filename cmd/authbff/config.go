@@ -28,8 +28,11 @@ type config struct {
 	TLSKeyFile     string
 	Auth           auth.Config
 	ShutdownWait   time.Duration
-	LogLevel       string
-	MailTemplates  string // AUTH_MAIL_TEMPLATES_DIR
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (AUTH_MEMORY_LIMIT;
+	// 0: derived from the hash settings, -1: off). See memoryLimit.
+	MemoryLimit   int64
+	LogLevel      string
+	MailTemplates string // AUTH_MAIL_TEMPLATES_DIR
 	// AutoMigrate (AUTH_AUTO_MIGRATE): serve applies pending migrations at start.
 	AutoMigrate bool
 	// JWTAlgSet: AUTH_JWT_ALG was given (commands then never switch algorithm on their own).
@@ -88,6 +91,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Auth.AuditRetention <= 0 {
 		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
 	}
+	c.MemoryLimit = p.bytes("AUTH_MEMORY_LIMIT")
 	c.TrustedProxies = p.prefixes("AUTH_TRUSTED_PROXIES")
 	limits, err := auth.ParseLimits(p.str("AUTH_RATE_LIMITS", "on"))
 	if err != nil {
@@ -211,6 +215,31 @@ func (p *envParser) secretKey(name, v string) []byte {
 		return nil
 	}
 	return b
+}
+
+// bytes parses a size: "off", a number of bytes, or a number with KiB, MiB or GiB.
+// Unset or "auto": 0.
+func (p *envParser) bytes(name string) int64 {
+	v := strings.TrimSpace(p.str(name, ""))
+	switch strings.ToLower(v) {
+	case "", "auto":
+		return 0
+	case "off":
+		return -1
+	}
+	unit := int64(1)
+	num := v
+	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			unit, num = u, strings.TrimSpace(strings.TrimSuffix(v, suffix))
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/unit || n*unit < 16<<20 {
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want a size of at least 16MiB such as 256MiB or 1GiB, \"auto\" or \"off\"", name, v))
+		return 0
+	}
+	return n * unit
 }
 
 func (p *envParser) integer(name string, def, lo, hi int) int {

@@ -38,6 +38,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 		return err
 	}
 	log := newLogger(std.err, cfg.LogLevel)
+	applyMemorySettings(cfg, log)
 	return serveWith(ctx, cfg, log, nil)
 }
 

@@ -67,8 +67,8 @@ func newHotSQL(postgres bool) hotSQL {
 		authUserOrg: org,
 		refreshLookup: "SELECT t.id, t.rotated_at, t.expires_at, s.id, s.revoked_at, s.expires_at, s.org_id, u.id, u.is_active, u.roles" +
 			" FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?",
-		refreshMark:    "UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL",
-		refreshInsert:  "INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		refreshMark:   "UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL",
+		refreshInsert: "INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
 		refreshPrune: "DELETE FROM refresh_tokens WHERE session_id = ? AND id <> ? AND id <> ? AND id NOT IN" +
 			" (SELECT id FROM refresh_tokens WHERE session_id = ? ORDER BY created_at DESC LIMIT " + strconv.Itoa(refreshKeep) + ")",
 		refreshCurrent: "SELECT 1 FROM refresh_tokens WHERE token_hash = ? AND rotated_at IS NULL",

@@ -29,8 +29,9 @@ type Service struct {
 	limits     limiter
 	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
 	sqlite     bool
-	hot        hotSQL      // the hot paths' fixed statements (hotsql.go)
-	rotations  groupCommit // SQLite: refresh rotations queued to one committer (refresh.go)
+	hot        hotSQL        // the hot paths' fixed statements (hotsql.go)
+	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
+	verified   verifiedCache // access tokens already verified (verified.go)
 }
 
 // Settings keys.

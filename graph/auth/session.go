@@ -71,28 +71,24 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	}
 	now := s.now()
 	s.maybeReload(ctx, false)
-	c, err := s.parseAccess(ctx, raw, now)
-	if err != nil {
-		return nil, errAuthRequired()
-	}
-	uid, err1 := uuid.Parse(c.Subject)
-	sid, err2 := uuid.Parse(c.SID)
-	if err1 != nil || err2 != nil {
-		return nil, errAuthRequired()
-	}
-	var org *uuid.UUID
-	if c.Org != "" {
-		o, err := uuid.Parse(c.Org)
+	v, ok := s.verified.get(raw, now, &s.ring)
+	if !ok {
+		c, err := s.parseAccess(ctx, raw, now)
 		if err != nil {
 			return nil, errAuthRequired()
 		}
-		org = &o
+		if v, ok = verifiedFrom(c); !ok {
+			return nil, errAuthRequired()
+		}
+		s.verified.put(raw, v)
 	}
+	uid, sid, org := v.uid, v.sid, v.org
 	// One fixed statement (hotsql.go): the user row, if the account is active, the
 	// session live, and (for a token naming an organization) the user still a member.
 	// A token naming an organization the user has left stops working at once.
 	var u *ent.User
 	scan := func(r rowScanner) (err error) { u, err = scanUser(r); return err }
+	var err error
 	if org != nil {
 		err = s.queryRow(ctx, scan, s.hot.authUserOrg, uid, true, sid, now, uid, *org)
 	} else {

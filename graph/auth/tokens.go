@@ -25,6 +25,7 @@ type accessClaims struct {
 	SID   string   `json:"sid"`
 	Org   string   `json:"org,omitempty"`
 	Roles []string `json:"roles"`
+	kid   string   // the header's key id, once verified (not a claim)
 }
 
 // issueAccess signs an access token for a session.
@@ -68,11 +69,12 @@ func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*
 		opts = append(opts, jwt.WithAudience(s.cfg.Audience))
 	}
 	var c accessClaims
+	var kid string
 	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
 			return nil, errBadToken
 		}
-		kid, _ := t.Header["kid"].(string)
+		kid, _ = t.Header["kid"].(string)
 		k, ok := s.ring.find(kid)
 		if !ok {
 			s.maybeReload(ctx, true)
@@ -85,6 +87,7 @@ func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*
 	if err != nil || c.IssuedAt == nil || c.Subject == "" || c.SID == "" {
 		return nil, errBadToken
 	}
+	c.kid = kid
 	return &c, nil
 }
 
