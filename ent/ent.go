@@ -9,6 +9,7 @@ import (
 	"authbff/ent/membership"
 	"authbff/ent/onetimetoken"
 	"authbff/ent/organization"
+	"authbff/ent/ratelimit"
 	"authbff/ent/refreshtoken"
 	"authbff/ent/session"
 	"authbff/ent/setting"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			membership.Table:   membership.ValidColumn,
 			onetimetoken.Table: onetimetoken.ValidColumn,
 			organization.Table: organization.ValidColumn,
+			ratelimit.Table:    ratelimit.ValidColumn,
 			refreshtoken.Table: refreshtoken.ValidColumn,
 			session.Table:      session.ValidColumn,
 			setting.Table:      setting.ValidColumn,

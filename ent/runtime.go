@@ -7,6 +7,7 @@ import (
 	"authbff/ent/invite"
 	"authbff/ent/mail"
 	"authbff/ent/organization"
+	"authbff/ent/ratelimit"
 	"authbff/ent/schema"
 	"authbff/ent/session"
 	"authbff/ent/setting"
@@ -61,6 +62,16 @@ func init() {
 	organizationDescPersonal := organizationFields[2].Descriptor()
 	// organization.DefaultPersonal holds the default value on creation for the personal field.
 	organization.DefaultPersonal = organizationDescPersonal.Default.(bool)
+	ratelimitFields := schema.RateLimit{}.Fields()
+	_ = ratelimitFields
+	// ratelimitDescHit is the schema descriptor for hit field.
+	ratelimitDescHit := ratelimitFields[2].Descriptor()
+	// ratelimit.DefaultHit holds the default value on creation for the hit field.
+	ratelimit.DefaultHit = ratelimitDescHit.Default.(bool)
+	// ratelimitDescID is the schema descriptor for id field.
+	ratelimitDescID := ratelimitFields[0].Descriptor()
+	// ratelimit.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	ratelimit.IDValidator = ratelimitDescID.Validators[0].(func(string) error)
 	sessionFields := schema.Session{}.Fields()
 	_ = sessionFields
 	// sessionDescIP is the schema descriptor for ip field.

@@ -26,6 +26,8 @@ type Tx struct {
 	OneTimeToken *OneTimeTokenClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// RateLimit is the client for interacting with the RateLimit builders.
+	RateLimit *RateLimitClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Session is the client for interacting with the Session builders.
@@ -171,6 +173,7 @@ func (tx *Tx) init() {
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.OneTimeToken = NewOneTimeTokenClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.RateLimit = NewRateLimitClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)

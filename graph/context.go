@@ -31,7 +31,12 @@ func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
 	if b == nil {
 		return r.Auth.Authenticate(ctx, "")
 	}
-	b.once.Do(func() { b.p, b.err = r.Auth.Authenticate(ctx, b.token) })
+	b.once.Do(func() {
+		b.p, b.err = r.Auth.Authenticate(ctx, b.token)
+		if b.p != nil {
+			InfoFrom(ctx).setUser(b.p.UserID.String())
+		}
+	})
 	if b.p != nil && b.p.Ended() {
 		return nil, auth.ErrAuthRequired()
 	}

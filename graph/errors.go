@@ -63,9 +63,20 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			gerr.Extensions["code"] = string(auth.CodeValidation)
 		}
 	default:
-		r.logCause(ctx, err)
-		gerr.Message = auth.MsgInternal
-		gerr.Extensions = map[string]any{"code": string(auth.CodeInternal), "details": map[string]any{}}
+		// Anything else is internal, or a storage failure that reached here unwrapped:
+		// the same mapping as the service's (SERVICE_UNAVAILABLE, never a 500, for a
+		// database that is down).
+		ae, _ := auth.Internal(err).(*auth.Error)
+		r.logCause(ctx, ae)
+		gerr.Message = ae.Message
+		gerr.Extensions = map[string]any{"code": string(ae.Code), "details": r.details(ctx, ae)}
+	}
+	if code, _ := gerr.Extensions["code"].(string); code == string(auth.CodeServiceUnavailable) {
+		if d, ok := gerr.Extensions["details"].(map[string]any); ok {
+			if ra, ok := d["retry_after"].(int); ok {
+				InfoFrom(ctx).SetRetryAfter(ra)
+			}
+		}
 	}
 	return gerr
 }
@@ -238,10 +249,9 @@ func (r *Resolver) recoverPanic(ctx context.Context, p any) error {
 }
 
 func (r *Resolver) logCause(ctx context.Context, err error) {
-	cause := err
-	var ae *auth.Error
-	if errors.As(err, &ae) && ae.Cause() != nil {
-		cause = ae.Cause()
+	if r.Auth == nil {
+		r.logger().Error("request failed", "request_id", auth.ClientFrom(ctx).RequestID, "err", err.Error())
+		return
 	}
-	r.logger().Error("request failed", "request_id", auth.ClientFrom(ctx).RequestID, "err", cause.Error())
+	r.Auth.ReportFailure(ctx, err)
 }

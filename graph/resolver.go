@@ -69,6 +69,7 @@ func (r *Resolver) configure(c configurable, o Options) {
 	c.SetParserTokenLimit(o.ParserTokenLimit)
 	c.SetErrorPresenter(r.presentError)
 	c.SetRecoverFunc(r.recoverPanic)
+	c.Use(operationInfo{})
 	if o.Introspection {
 		c.Use(extension.Introspection{})
 	} else {

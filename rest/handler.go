@@ -21,6 +21,7 @@ import (
 type adapter struct {
 	exec      *executor.Executor
 	principal func(context.Context) (*auth.Principal, error)
+	report    func(context.Context, error)
 	log       *slog.Logger
 	now       func() time.Time
 	maxBody   int64
@@ -36,6 +37,7 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		graph.InfoFrom(ctx).SetRoute(Prefix + rt.path)
 		if rt.auth {
 			if _, err := a.principal(ctx); err != nil {
 				a.fail(w, r, err, prefix)
@@ -95,11 +97,7 @@ func (a *adapter) fail(w http.ResponseWriter, r *http.Request, err error, prefix
 	}
 	var viaGraphQL *presented
 	if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && !errors.As(err, &viaGraphQL) {
-		cause := ae.Cause()
-		if cause == nil {
-			cause = ae
-		}
-		a.log.Error("request failed", "request_id", auth.ClientFrom(r.Context()).RequestID, "err", cause.Error())
+		a.report(r.Context(), ae)
 	}
 	writeError(w, ae, prefix, a.now())
 }
@@ -116,6 +114,9 @@ func graphQLError(errs gqlerror.List) error {
 	var ae *auth.Error
 	if errors.As(errs[0], &ae) {
 		return &presented{err: ae}
+	}
+	if code, _ := errs[0].Extensions["code"].(string); code == string(auth.CodeServiceUnavailable) {
+		return &presented{err: &auth.Error{Code: auth.CodeServiceUnavailable, Message: auth.MsgUnavailable, RetryAfter: 2}}
 	}
 	return &presented{err: &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}}
 }

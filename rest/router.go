@@ -18,6 +18,7 @@ import (
 
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/metrics"
 )
 
 // Options configures the HTTP surface.
@@ -34,6 +35,15 @@ type Options struct {
 	// CORSOrigins are the browser origins allowed to call the API (AUTH_CORS_ORIGINS).
 	// Empty: no CORS headers, so only same-origin pages can read answers.
 	CORSOrigins []string
+	// Metrics counts every request (nil: none); /metrics serves it unless
+	// MetricsElsewhere (AUTH_METRICS_ADDR: a listener of its own).
+	Metrics          *metrics.Set
+	MetricsElsewhere bool
+	// RequestTimeout bounds a request: past it the client gets 503 with Retry-After
+	// (0: no bound).
+	RequestTimeout time.Duration
+	// ReadyChecks are the conditions of GET /readyz (database, migrations, shutdown...).
+	ReadyChecks []ReadyCheck
 }
 
 // Prefix is where the REST routes live.
@@ -58,6 +68,7 @@ func NewRouter(o Options) (http.Handler, error) {
 	a := &adapter{
 		exec:      o.Resolver.NewExecutor(o.GraphQL),
 		principal: o.Resolver.Principal,
+		report:    o.Resolver.Auth.ReportFailure,
 		log:       o.Log,
 		now:       o.Now,
 		maxBody:   o.MaxBodyBytes,
@@ -65,7 +76,7 @@ func NewRouter(o Options) (http.Handler, error) {
 	schema := o.Resolver.NewExecutableSchema().Schema()
 	allowed := map[string][]string{}
 	r := chi.NewRouter()
-	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders)
+	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders, o.timeout(o.RequestTimeout))
 	if len(o.CORSOrigins) > 0 {
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   o.CORSOrigins,
@@ -90,6 +101,13 @@ func NewRouter(o Options) (http.Handler, error) {
 	})
 	if loadErr != nil {
 		return nil, loadErr
+	}
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", o.readyz(o.ReadyChecks))
+	allowed["/healthz"], allowed["/readyz"] = []string{http.MethodGet}, []string{http.MethodGet}
+	if o.Metrics != nil && !o.MetricsElsewhere {
+		r.Method(http.MethodGet, "/metrics", o.Metrics.Handler())
+		allowed["/metrics"] = []string{http.MethodGet}
 	}
 	r.Get("/.well-known/jwks.json", func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")
@@ -120,10 +138,14 @@ func NewRouter(o Options) (http.Handler, error) {
 // agent, and its bearer token, for the resolvers and the log.
 func (o Options) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newRequestID()
+		id := incomingRequestID(r)
+		if id == "" {
+			id = newRequestID()
+		}
 		w.Header().Set("X-Request-ID", id)
 		ctx := auth.WithClient(r.Context(), auth.Client{IP: o.clientIP(r), UserAgent: r.UserAgent(), RequestID: id})
 		ctx = graph.WithBearer(ctx, bearerToken(r.Header.Get("Authorization")))
+		ctx = graph.WithInfo(ctx, &graph.RequestInfo{})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -229,18 +251,6 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// accessLog logs one line per request: method, path without the query string (tokens
-// travel in query strings), status, duration and request id. Never a body or a header.
-func (o Options) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		o.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", auth.ClientFrom(r.Context()).RequestID)
-	})
-}
 
 // securityHeaders: no sniffing, no framing, no caching of anything auth answers.
 func securityHeaders(next http.Handler) http.Handler {

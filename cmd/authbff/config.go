@@ -27,16 +27,30 @@ type config struct {
 	TLSCertFile    string
 	TLSKeyFile     string
 	Auth           auth.Config
-	ShutdownWait   time.Duration
+	LogLevel       string
+	LogFormat      string // AUTH_LOG_FORMAT: text or json
+	MailTemplates  string // AUTH_MAIL_TEMPLATES_DIR
 	// MemoryLimit is the Go runtime's soft memory limit in bytes (AUTH_MEMORY_LIMIT;
 	// 0: derived from the hash settings, -1: off). See memoryLimit.
-	MemoryLimit   int64
-	LogLevel      string
-	MailTemplates string // AUTH_MAIL_TEMPLATES_DIR
+	MemoryLimit int64
 	// AutoMigrate (AUTH_AUTO_MIGRATE): serve applies pending migrations at start.
 	AutoMigrate bool
 	// JWTAlgSet: AUTH_JWT_ALG was given (commands then never switch algorithm on their own).
 	JWTAlgSet bool
+
+	DB             auth.DBOptions // AUTH_DB_*
+	LimitStore     string         // AUTH_RATE_LIMIT_STORE: auto, memory or database
+	MetricsAddr    string         // AUTH_METRICS_ADDR: /metrics on a listener of its own
+	RequestTimeout time.Duration  // AUTH_REQUEST_TIMEOUT
+	// ShutdownDelay is how long /readyz answers 503 before the listener closes (the load
+	// balancer's time to notice); ShutdownTimeout bounds the requests still in flight.
+	ShutdownDelay   time.Duration
+	ShutdownTimeout time.Duration
+
+	// Test hooks: drainStarted is closed when /readyz turns 503; the delay ends early
+	// when skipDelay is closed.
+	drainStarted chan struct{}
+	skipDelay    chan struct{}
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors
@@ -49,8 +63,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SMTPURL:       p.str("AUTH_SMTP_URL", ""),
 		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", true),
 		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
-		ShutdownWait:  12 * time.Second,
 		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
+		LogFormat:     p.oneOf("AUTH_LOG_FORMAT", "text", "text", "json"),
 		MailTemplates: p.str("AUTH_MAIL_TEMPLATES_DIR", ""),
 		MaxDepth:      p.integer("AUTH_GRAPHQL_MAX_DEPTH", 12, 2, 100),
 		MaxComplexity: p.integer("AUTH_GRAPHQL_MAX_COMPLEXITY", 1000, 10, 1_000_000),
@@ -92,6 +106,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
 	}
 	c.MemoryLimit = p.bytes("AUTH_MEMORY_LIMIT")
+	c.DB = auth.DBOptions{
+		Timeout:         p.duration("AUTH_DB_TIMEOUT", auth.DefaultDBTimeout),
+		MaxConns:        p.integer("AUTH_DB_MAX_CONNS", 0, 1, 10_000),
+		MaxIdleConns:    p.integer("AUTH_DB_MAX_IDLE_CONNS", 0, 1, 10_000),
+		ConnMaxLifetime: p.duration("AUTH_DB_CONN_MAX_LIFETIME", 30*time.Minute),
+		ConnMaxIdleTime: p.duration("AUTH_DB_CONN_MAX_IDLE_TIME", 5*time.Minute),
+	}
+	c.Auth.DBTimeout = c.DB.Timeout // the service's own fixed statements (hotsql.go)
+	c.LimitStore = p.oneOf("AUTH_RATE_LIMIT_STORE", "auto", "auto", "memory", "database")
+	c.MetricsAddr = p.str("AUTH_METRICS_ADDR", "")
+	c.RequestTimeout = p.duration("AUTH_REQUEST_TIMEOUT", 15*time.Second)
+	c.ShutdownDelay = p.duration("AUTH_SHUTDOWN_DELAY", 5*time.Second)
+	c.ShutdownTimeout = p.duration("AUTH_SHUTDOWN_TIMEOUT", 9*time.Second)
+	if c.DB.Timeout <= 0 {
+		p.errs = append(p.errs, errors.New("AUTH_DB_TIMEOUT must be positive"))
+	}
+	if c.RequestTimeout >= writeTimeout {
+		p.errs = append(p.errs, fmt.Errorf("AUTH_REQUEST_TIMEOUT must be below the write timeout (%v)", writeTimeout))
+	}
 	c.TrustedProxies = p.prefixes("AUTH_TRUSTED_PROXIES")
 	limits, err := auth.ParseLimits(p.str("AUTH_RATE_LIMITS", "on"))
 	if err != nil {

@@ -192,6 +192,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrSecretKeyOldWithoutKey", "AUTH_SECRET_KEY_OLD", strings.Repeat("ab", 32)},
 		{"ErrAuditRetention", "AUTH_AUDIT_RETENTION", "forever"},
 		{"ErrAuditRetentionZero", "AUTH_AUDIT_RETENTION", "0s"},
+		{"ErrLogFormat", "AUTH_LOG_FORMAT", "xml"},
+		{"ErrDBTimeout", "AUTH_DB_TIMEOUT", "soon"},
+		{"ErrDBTimeoutZero", "AUTH_DB_TIMEOUT", "0s"},
+		{"ErrDBMaxConns", "AUTH_DB_MAX_CONNS", "0"},
+		{"ErrDBMaxIdleConns", "AUTH_DB_MAX_IDLE_CONNS", "many"},
+		{"ErrDBConnLifetime", "AUTH_DB_CONN_MAX_LIFETIME", "forever"},
+		{"ErrRateLimitStore", "AUTH_RATE_LIMIT_STORE", "redis"},
+		{"ErrRequestTimeoutOverWriteTimeout", "AUTH_REQUEST_TIMEOUT", "1m"},
+		{"ErrShutdownDelay", "AUTH_SHUTDOWN_DELAY", "-5s"},
+		{"ErrShutdownTimeout", "AUTH_SHUTDOWN_TIMEOUT", "later"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ func startChild(t *testing.T, dbPath string) *child {
 func spawnChild(t *testing.T, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), "AUTHBFF_CHILD=serve", "AUTH_ADDR=127.0.0.1:0",
+	cmd.Env = append(append(os.Environ(), "AUTHBFF_CHILD=serve", "AUTH_ADDR=127.0.0.1:0", "AUTH_SHUTDOWN_DELAY=0",
 		"AUTH_HASH_MEMORY_KIB=64", "AUTH_HASH_TIME=1", "AUTH_RATE_LIMITS=off"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -31,7 +31,7 @@ func openForServe(ctx context.Context, cfg config, log *slog.Logger) (*auth.Stor
 	if cfg.AutoMigrate {
 		mode = auth.OpenOrCreate
 	}
-	st, err := auth.Open(ctx, cfg.DatabaseURL, mode)
+	st, err := auth.OpenWith(ctx, cfg.DatabaseURL, mode, cfg.DB)
 	if err != nil {
 		return nil, err
 	}

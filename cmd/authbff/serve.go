@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,11 +11,15 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"authbff/graph"
 	"authbff/graph/auth"
 	"authbff/graph/auth/smtpmail"
+	"authbff/metrics"
 	"authbff/rest"
 )
 
@@ -37,10 +42,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 	if err != nil {
 		return err
 	}
-	log := newLogger(std.err, cfg.LogLevel)
+	log := newLogger(std.err, cfg.LogLevel, cfg.LogFormat)
 	applyMemorySettings(cfg, log)
 	return serveWith(ctx, cfg, log, nil)
 }
+
+// writeTimeout is the server's write timeout; AUTH_REQUEST_TIMEOUT stays below it, so
+// that a slow request answers 503 itself instead of being cut off without an answer.
+const writeTimeout = 30 * time.Second
 
 // serveWith is serve with a parsed configuration; ready, if not nil, receives the
 // listening address (tests use it).
@@ -51,6 +60,9 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	}
 	defer st.Close()
 	db := st.Client
+	m := metrics.New()
+	m.WatchDB(st.DB)
+	cfg.Auth.Metrics = m
 	cfg.Auth.Log = log
 	if cfg.MailTemplates != "" {
 		cfg.Auth.MailTemplates = os.DirFS(cfg.MailTemplates)
@@ -65,6 +77,9 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		cfg.Auth.MailSender = sender
 		log.Info("mail via SMTP", "host", sender.Addr())
 	}
+	if cfg.LimitStore == "database" || (cfg.LimitStore == "auto" && st.Dialect == dialect.Postgres) {
+		cfg.Auth.LimitStore = auth.NewSQLLimitStore(st)
+	}
 	svc, err := auth.New(ctx, db, cfg.Auth)
 	if err != nil {
 		return err
@@ -73,14 +88,31 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		log.Warn("AUTH_SECRET_KEY is unset: signing keys and pending mail links are stored in clear in the database; " +
 			"set it in production (generate one with `openssl rand -hex 32`)")
 	}
+	var draining atomic.Bool
+	checks := []rest.ReadyCheck{
+		{Name: "database", Check: func(ctx context.Context) error { return st.Ping(ctx, st.Timeout) }},
+		{Name: "shutdown", Check: func(context.Context) error {
+			if draining.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		}},
+	}
+	if check := migrationsCheck(st); check != nil {
+		checks = append(checks, rest.ReadyCheck{Name: "migrations", Check: check})
+	}
 	h, err := rest.NewRouter(rest.Options{
 		Resolver: &graph.Resolver{Auth: svc},
 		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,
 			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
-		Playground:     cfg.Playground,
-		Log:            log,
-		TrustedProxies: cfg.TrustedProxies,
-		CORSOrigins:    cfg.CORSOrigins,
+		Playground:       cfg.Playground,
+		Log:              log,
+		TrustedProxies:   cfg.TrustedProxies,
+		CORSOrigins:      cfg.CORSOrigins,
+		Metrics:          m,
+		MetricsElsewhere: cfg.MetricsAddr != "",
+		RequestTimeout:   cfg.RequestTimeout,
+		ReadyChecks:      checks,
 	})
 	if err != nil {
 		return err
@@ -93,10 +125,23 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("AUTH_METRICS_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: writeTimeout}
+		go func() { _ = metricsSrv.Serve(mln) }()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -131,10 +176,28 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	// Readiness first: the load balancer stops sending new requests while the listener
+	// still accepts them, then the listener closes and the requests in flight finish.
+	draining.Store(true)
+	if cfg.drainStarted != nil {
+		close(cfg.drainStarted)
+	}
+	log.Info("shutting down: /readyz answers 503", "delay", cfg.ShutdownDelay.String())
+	if cfg.ShutdownDelay > 0 {
+		t := time.NewTimer(cfg.ShutdownDelay)
+		select {
+		case <-t.C:
+		case <-cfg.skipDelay:
+		}
+		t.Stop()
+	}
+	log.Info("shutting down: listener closed, finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(sctx)
+	}
 	stopMail()
 	wg.Wait()
 	if err != nil {
@@ -144,12 +207,35 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	return nil
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// migrationsCheck is the readiness check "migrations": the database schema is exactly
+// this binary's (no pending, unknown or altered migration), so that a replica whose
+// database another release migrated ahead, or that someone rolled back, leaves the load
+// balancer instead of answering with the wrong schema. SELECTs only.
+func migrationsCheck(st *auth.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		status, err := st.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if !status.Current() {
+			return status.Check(st.Name)
+		}
+		return nil
+	}
+}
+
+// newLogger writes text (the default, for people) or JSON (AUTH_LOG_FORMAT=json, for
+// log pipelines) lines at level.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func displayAddr(addr string) string {

@@ -193,6 +193,18 @@ var (
 		Columns:    OrganizationsColumns,
 		PrimaryKey: []*schema.Column{OrganizationsColumns[0]},
 	}
+	// RateLimitsColumns holds the columns for the "rate_limits" table.
+	RateLimitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "tat", Type: field.TypeInt64},
+		{Name: "hit", Type: field.TypeBool, Default: false},
+	}
+	// RateLimitsTable holds the schema information for the "rate_limits" table.
+	RateLimitsTable = &schema.Table{
+		Name:       "rate_limits",
+		Columns:    RateLimitsColumns,
+		PrimaryKey: []*schema.Column{RateLimitsColumns[0]},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -320,6 +332,7 @@ var (
 		MembershipsTable,
 		OneTimeTokensTable,
 		OrganizationsTable,
+		RateLimitsTable,
 		RefreshTokensTable,
 		SessionsTable,
 		SettingsTable,
@@ -332,6 +345,9 @@ func init() {
 	MembershipsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MembershipsTable.ForeignKeys[1].RefTable = UsersTable
 	OneTimeTokensTable.ForeignKeys[0].RefTable = UsersTable
+	RateLimitsTable.Annotation = &entsql.Annotation{
+		Table: "rate_limits",
+	}
 	RefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"authbff/metrics"
 )
 
 // Config holds everything the service needs from outside. cmd/authbff fills it from the
@@ -58,8 +60,16 @@ type Config struct {
 	// LockoutThreshold is how many consecutive failed logins disable an account's password
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
-	// AuditRetention is how long audit events are kept (AUTH_AUDIT_RETENTION; 0: 365
-	// days); the janitor deletes older ones.
+
+	// DBTimeout bounds the service's own fixed statements (hotsql.go) as AUTH_DB_TIMEOUT
+	// bounds every statement of the ent client (0: DefaultDBTimeout).
+	DBTimeout time.Duration
+
+	// Metrics counts logins, rate-limit refusals, the hash queue and the outbox (nil: none).
+	Metrics *metrics.Set
+
+	// AuditRetention is how long audit events are kept; the janitor deletes older ones
+	// (AUTH_AUDIT_RETENTION, default 365 days).
 	AuditRetention time.Duration
 
 	// Operator marks a service built for an operator command (`authbff users …`): New
@@ -108,6 +118,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HashWait <= 0 {
 		c.HashWait = 2 * time.Second
+	}
+	if c.DBTimeout <= 0 {
+		c.DBTimeout = DefaultDBTimeout
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 50

@@ -1,12 +1,8 @@
 package auth
 
 import (
-	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 
 	"authbff/ent"
 )
@@ -134,23 +130,9 @@ func Internal(err error) error {
 		return ae
 	}
 	if isUnavailable(err) {
-		return &Error{Code: CodeServiceUnavailable, Message: MsgUnavailable, RetryAfter: 1, cause: err}
+		return &Error{Code: CodeServiceUnavailable, Message: MsgUnavailable, RetryAfter: unavailableRetryAfter, cause: err}
 	}
 	return &Error{Code: CodeInternal, Message: MsgInternal, cause: err}
-}
-
-func isUnavailable(err error) bool {
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var op *net.OpError
-	if errors.As(err, &op) {
-		return true
-	}
-	// SQLite past its busy timeout.
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked") ||
-		strings.Contains(msg, "database is busy")
 }
 
 // isCode reports whether err is an *Error with code.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -159,10 +160,22 @@ func nullStr(s sql.NullString) *string {
 	return &v
 }
 
-// queryRow runs a fixed read through the ent client's driver (its deadline and its
-// retry of a read that met a dead connection apply) and scans its first row; it
-// returns sql.ErrNoRows when there is none.
+// queryRow runs a fixed read through the ent client's driver and scans its first row;
+// it returns sql.ErrNoRows when there is none. It runs under Config.DBTimeout
+// (AUTH_DB_TIMEOUT, as every statement of the ent client), and a read that met a
+// connection the server ended, or a storage failure that retired its SQLite
+// connection, is run once more on another connection (as deadlineDriver does).
 func (s *Service) queryRow(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
+	err := s.queryRowOnce(ctx, scan, query, args...)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && isTransient(err) && ctx.Err() == nil {
+		err = s.queryRowOnce(ctx, scan, query, args...)
+	}
+	return err
+}
+
+func (s *Service) queryRowOnce(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.DBTimeout)
+	defer cancel()
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err

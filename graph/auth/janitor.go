@@ -72,5 +72,15 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if n, err = s.db.AuditEvent.Delete().Where(auditevent.CreatedAtLT(now.Add(-s.cfg.AuditRetention))).Exec(ctx); err != nil {
 		return total, err
 	}
-	return total + n, nil
+	total += n
+	// Rate-limit buckets back to full remember nothing.
+	if sw, ok := s.limits.store.(interface {
+		Sweep(context.Context, time.Time) (int, error)
+	}); ok {
+		if n, err = sw.Sweep(ctx, now); err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
 }

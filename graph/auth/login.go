@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 
@@ -29,6 +30,34 @@ type LoginInput struct {
 // Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED, AUTHENTICATION_FAILED, FORBIDDEN
 // (deactivated), SERVICE_UNAVAILABLE.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*AuthResult, error) {
+	res, err := s.login(ctx, in)
+	s.cfg.Metrics.Login(loginOutcome(err))
+	return res, err
+}
+
+// loginOutcome is the logins_total label of a login's result.
+func loginOutcome(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return "success"
+	case !errors.As(err, &e):
+		return "error"
+	case e.Code == CodeAuthFailed:
+		return "failure"
+	case e.Code == CodeRateLimited:
+		return "rate_limited"
+	case e.Code == CodeForbidden:
+		return "forbidden"
+	case e.Code == CodeServiceUnavailable:
+		return "unavailable"
+	case e.Code == CodeValidation:
+		return "invalid"
+	}
+	return "error"
+}
+
+func (s *Service) login(ctx context.Context, in LoginInput) (*AuthResult, error) {
 	if _, err := validate("login", Values{"username": in.Username, "password": in.Password}); err != nil {
 		return nil, err
 	}

@@ -200,8 +200,10 @@ func (s *Service) RunMailer(ctx context.Context) {
 		case <-s.mailWake:
 		case <-t.C:
 		}
+		s.markPending(ctx)
 		for s.deliverDue(ctx, sender) == mailBatch && ctx.Err() == nil {
 		}
+		s.measureOutbox(ctx)
 		t.Reset(mailPoll)
 	}
 }
@@ -273,9 +275,14 @@ func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) bool 
 	now := s.now()
 	attempts := m.Attempts + 1
 	if err == nil {
-		if uerr := s.db.Mail.UpdateOneID(m.ID).SetStatus(mail.StatusSent).SetSentAt(now).SetAttempts(attempts).
-			SetTextBody("").SetHTMLBody("").SetLastError("").Exec(sctx); uerr != nil {
-			s.cfg.Log.Error("outbox: marking mail sent", "id", m.ID, "err", uerr)
+		s.cfg.Metrics.MailSend("sent")
+		if uerr := s.markSent(sctx, m.ID, now, attempts); uerr != nil {
+			// The server accepted the message: it must not be sent again. Remember it and
+			// mark it at the next poll, before anything is claimed (markPending).
+			s.cfg.Log.Error("outbox: marking mail sent failed; will retry the mark, not the send", "id", m.ID, "err", uerr)
+			s.unmarkedMu.Lock()
+			s.unmarked[m.ID] = sentMark{at: now, attempts: attempts}
+			s.unmarkedMu.Unlock()
 		}
 		return true
 	}
@@ -283,9 +290,11 @@ func (s *Service) deliver(ctx context.Context, sender Sender, m *ent.Mail) bool 
 	if (attempts >= s.cfg.MailRetries && now.Sub(m.CreatedAt) >= s.cfg.MailMaxAge) ||
 		(isPermanent(err) && attempts >= MailPermanentRetries) {
 		upd.SetStatus(mail.StatusFailed).SetTextBody("").SetHTMLBody("")
+		s.cfg.Metrics.MailSend("failed")
 		s.cfg.Log.Error("outbox: giving up on mail", "id", m.ID, "kind", m.Kind, "attempts", attempts, "err", err)
 	} else {
 		upd.SetStatus(mail.StatusPending).SetNextAttemptAt(now.Add(backoff(attempts)))
+		s.cfg.Metrics.MailSend("retry")
 		s.cfg.Log.Warn("outbox: mail not accepted, will retry", "id", m.ID, "kind", m.Kind, "attempt", attempts, "err", err)
 	}
 	if uerr := upd.Exec(sctx); uerr != nil {
@@ -303,4 +312,54 @@ func backoff(attempt int) time.Duration {
 	}
 	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
 	return d + jitter
+}
+
+// sentMark is an accepted message whose "sent" mark has not been recorded yet.
+type sentMark struct {
+	at       time.Time
+	attempts int
+}
+
+func (s *Service) markSent(ctx context.Context, id uuid.UUID, now time.Time, attempts int) error {
+	return s.db.Mail.UpdateOneID(id).SetStatus(mail.StatusSent).SetSentAt(now).SetAttempts(attempts).
+		SetTextBody("").SetHTMLBody("").SetLastError("").Exec(ctx)
+}
+
+// markPending records the "sent" marks that failed earlier (the database was down when
+// the SMTP server accepted the message). Until one is recorded its row stays claimed
+// ("sending"), and this process retries the mark, never the send; the lease extension
+// keeps other replicas from claiming it meanwhile. Only a process that dies holding an
+// unrecorded mark lets the message be sent again once its lease expires: delivery is
+// at-least-once in that case alone.
+func (s *Service) markPending(ctx context.Context) {
+	s.unmarkedMu.Lock()
+	defer s.unmarkedMu.Unlock()
+	for id, m := range s.unmarked {
+		if err := s.markSent(ctx, id, m.at, m.attempts); err != nil {
+			// Keep the lease while we cannot mark it.
+			_ = s.db.Mail.UpdateOneID(id).SetNextAttemptAt(s.now().Add(mailLease)).Exec(ctx)
+			return
+		}
+		delete(s.unmarked, id)
+	}
+}
+
+// measureOutbox sets the outbox backlog metrics.
+func (s *Service) measureOutbox(ctx context.Context) {
+	if s.cfg.Metrics == nil {
+		return
+	}
+	waiting := mail.StatusIn(mail.StatusPending, mail.StatusSending)
+	n, err := s.db.Mail.Query().Where(waiting).Count(ctx)
+	if err != nil {
+		return
+	}
+	var age time.Duration
+	if n > 0 {
+		oldest, err := s.db.Mail.Query().Where(waiting).Order(ent.Asc(mail.FieldCreatedAt)).First(ctx)
+		if err == nil {
+			age = max(s.now().Sub(oldest.CreatedAt), 0)
+		}
+	}
+	s.cfg.Metrics.Outbox(n, age)
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"authbff/ent"
@@ -13,6 +15,7 @@ import (
 	"authbff/ent/membership"
 	"authbff/ent/organization"
 	"authbff/ent/session"
+	"authbff/ent/user"
 )
 
 // Role is a member's role in an organization.
@@ -297,6 +300,9 @@ func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) 
 		if inv == nil {
 			return newError(CodeInvalidToken, MsgInvalidInvite)
 		}
+		if err := lockOrg(ctx, tx, inv.OrgID); err != nil {
+			return err
+		}
 		if inv.EmailKey != foldKey(p.user.Email) {
 			return &Error{Code: CodeForbidden, Message: "This invitation is for another e-mail address",
 				Details: map[string]any{"required_permission": "invite:accept"}}
@@ -398,6 +404,9 @@ func (s *Service) Members(ctx context.Context, p *Principal, orgID string) ([]Me
 // that the caller may manage the target: owners manage everyone, admins manage admins
 // and members (never owners); anyone may act on themselves where the operation allows.
 func manageMember(ctx context.Context, tx *ent.Tx, p *Principal, org, target uuid.UUID) (mine Role, theirs *ent.Membership, err error) {
+	if err := lockOrg(ctx, tx, org); err != nil {
+		return "", nil, err
+	}
 	mine, err = requireRole(ctx, tx.Membership, p.UserID, org, PermOrgMembers, RoleOwner, RoleAdmin, RoleMember)
 	if err != nil {
 		return "", nil, err
@@ -528,4 +537,33 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, orgID, userID 
 	}
 	s.auditP(ctx, EventMemberRemoved, p, map[string]any{"org_id": org.String(), "user_id": target.String()})
 	return nil
+}
+
+// lockOrg takes the organization's row lock for the rest of tx (PostgreSQL): every
+// membership change of one organization runs one at a time, so that rules reading
+// several memberships (the last owner stays) hold when two requests race, on one
+// replica or several. Under READ COMMITTED, statements after the lock see what the
+// previous holder committed. SQLite needs no lock: its write transactions are
+// IMMEDIATE, one at a time.
+func lockOrg(ctx context.Context, tx *ent.Tx, org uuid.UUID) error {
+	q := tx.Organization.Query().Where(organization.ID(org))
+	q.Modify(forUpdateOnPostgres)
+	_, err := q.IDs(ctx)
+	return err
+}
+
+// lockUser takes a user's row lock for the rest of tx (PostgreSQL): the session cap and
+// other per-user rules then see every concurrent change of that user.
+func lockUser(ctx context.Context, tx *ent.Tx, uid uuid.UUID) error {
+	q := tx.User.Query().Where(user.ID(uid))
+	q.Modify(forUpdateOnPostgres)
+	_, err := q.IDs(ctx)
+	return err
+}
+
+// forUpdateOnPostgres makes a query SELECT … FOR UPDATE on PostgreSQL.
+func forUpdateOnPostgres(s *entsql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
 }

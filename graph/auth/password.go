@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"authbff/metrics"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -38,6 +40,7 @@ type hasher struct {
 	slots  chan struct{}
 	wait   time.Duration
 	rand   io.Reader
+	m      *metrics.Set
 	// dummy is a hash of a random password, verified when the user does not exist so
 	// that an unknown user costs as much time as a wrong password.
 	dummy string
@@ -63,19 +66,24 @@ func newHasher(params HashParams, concurrency int, wait time.Duration, rand io.R
 func (h *hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
+		h.m.HashWaited(0, false)
 		return nil
 	default:
 	}
+	start := time.Now()
+	h.m.HashQueued(1)
+	defer h.m.HashQueued(-1)
 	t := time.NewTimer(h.wait)
 	defer t.Stop()
 	select {
 	case h.slots <- struct{}{}:
+		h.m.HashWaited(time.Since(start), false)
 		return nil
 	case <-t.C:
-		return errOverloaded()
 	case <-ctx.Done():
-		return errOverloaded()
 	}
+	h.m.HashWaited(time.Since(start), true)
+	return errOverloaded()
 }
 
 func (h *hasher) release() { <-h.slots }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"math"
@@ -124,22 +125,29 @@ type LimitStore interface {
 	Reset(ctx context.Context, key string) error
 }
 
-// MemoryStore is an in-process LimitStore using GCRA (one timestamp per key: memory is
-// bounded by the number of active keys, and idle keys are swept).
+// MemoryStore is an in-process LimitStore using GCRA (one timestamp per key). It holds
+// at most maxKeys keys: when full it drops the expired ones and, failing that, the least
+// recently used, so a flood of new keys never refuses anyone (the keys it forgets are
+// the ones idle longest, whose counts matter least).
 type MemoryStore struct {
 	mu        sync.Mutex
-	tat       map[string]time.Time // theoretical arrival time per key
+	keys      map[string]*list.Element // of *memEntry; the list runs from least to most recently used
+	lru       *list.List
 	lastSweep time.Time
 	maxKeys   int
 }
 
-// NewMemoryStore returns an empty store holding at most maxKeys keys (0: 1,000,000);
-// when full, it sweeps expired keys and, failing that, refuses new keys (fail closed).
+type memEntry struct {
+	key string
+	tat time.Time // theoretical arrival time
+}
+
+// NewMemoryStore returns an empty store holding at most maxKeys keys (0: 1,000,000).
 func NewMemoryStore(maxKeys int) *MemoryStore {
 	if maxKeys <= 0 {
 		maxKeys = 1_000_000
 	}
-	return &MemoryStore{tat: map[string]time.Time{}, maxKeys: maxKeys}
+	return &MemoryStore{keys: map[string]*list.Element{}, lru: list.New(), maxKeys: maxKeys}
 }
 
 // Take implements LimitStore.
@@ -150,12 +158,11 @@ func (m *MemoryStore) Take(_ context.Context, key string, l Limit, cost int, now
 	if now.Sub(m.lastSweep) > time.Minute {
 		m.sweep(now)
 	}
-	tat, ok := m.tat[key]
-	if !ok && len(m.tat) >= m.maxKeys {
-		m.sweep(now)
-		if len(m.tat) >= m.maxKeys {
-			return time.Second, nil
-		}
+	var tat time.Time
+	el, ok := m.keys[key]
+	if ok {
+		tat = el.Value.(*memEntry).tat
+		m.lru.MoveToBack(el)
 	}
 	if tat.Before(now) {
 		tat = now
@@ -167,24 +174,50 @@ func (m *MemoryStore) Take(_ context.Context, key string, l Limit, cost int, now
 		return over, nil
 	}
 	if cost > 0 {
-		m.tat[key] = next
+		if ok {
+			el.Value.(*memEntry).tat = next
+		} else {
+			if len(m.keys) >= m.maxKeys {
+				m.sweep(now)
+			}
+			for len(m.keys) >= m.maxKeys {
+				oldest := m.lru.Front()
+				m.lru.Remove(oldest)
+				delete(m.keys, oldest.Value.(*memEntry).key)
+			}
+			m.keys[key] = m.lru.PushBack(&memEntry{key: key, tat: next})
+		}
 	}
 	return 0, nil
+}
+
+// Len is the number of keys held.
+func (m *MemoryStore) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.keys)
 }
 
 // Reset implements LimitStore.
 func (m *MemoryStore) Reset(_ context.Context, key string) error {
 	m.mu.Lock()
-	delete(m.tat, key)
+	if el, ok := m.keys[key]; ok {
+		m.lru.Remove(el)
+		delete(m.keys, key)
+	}
 	m.mu.Unlock()
 	return nil
 }
 
+// sweep drops the keys whose bucket is full again (nothing to remember).
 func (m *MemoryStore) sweep(now time.Time) {
-	for k, t := range m.tat {
-		if !t.After(now) {
-			delete(m.tat, k)
+	for el := m.lru.Front(); el != nil; {
+		next := el.Next()
+		if e := el.Value.(*memEntry); !e.tat.After(now) {
+			m.lru.Remove(el)
+			delete(m.keys, e.key)
 		}
+		el = next
 	}
 	m.lastSweep = now
 }
@@ -254,13 +287,20 @@ func (s *Service) spend(ctx context.Context, name, subject string, cost int) err
 	key := name + "\x00" + subject
 	wait, err := s.limits.store.Take(ctx, key, l, cost, now)
 	if err != nil {
-		// A store that fails must not lock everyone out, nor let floods through silently.
-		s.cfg.Log.Error("rate limit store failed", "limit", name, "err", err)
+		// A store that fails must not lock everyone out, nor let floods through silently:
+		// the attempt passes, and the failure is logged (once per burst when the database
+		// is down).
+		if !isUnavailable(err) {
+			s.cfg.Log.Error("rate limit store failed", "limit", name, "err", err)
+		} else if ok, n := s.outage.allow(time.Now()); ok {
+			s.cfg.Log.Error("rate limit store unavailable", "limit", name, "err", err, "similar_since_last_line", n)
+		}
 		return nil
 	}
 	if wait <= 0 {
 		return nil
 	}
+	s.cfg.Metrics.RateLimited(name)
 	// One audit event (and one log line) per limit key and window, however many
 	// attempts are refused: a flood of refused requests must not become a flood of
 	// writes. The store itself remembers, so replicas sharing it agree.

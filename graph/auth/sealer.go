@@ -251,10 +251,6 @@ func (s *Service) scrub(ctx context.Context, full bool) error {
 // isSQLite probes the database: PostgreSQL answers version(), SQLite has no such
 // function (and, unlike a server, logs nothing for the failed probe).
 func isSQLite(ctx context.Context, db *ent.Client) bool {
-	rows, err := db.QueryContext(ctx, "SELECT version()")
-	if err != nil {
-		return true
-	}
-	rows.Close()
-	return false
+	_, err := db.ExecContext(ctx, "SELECT version()")
+	return err != nil
 }

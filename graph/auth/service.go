@@ -10,7 +10,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"authbff/ent"
 	"authbff/ent/setting"
@@ -32,6 +35,10 @@ type Service struct {
 	hot        hotSQL        // the hot paths' fixed statements (hotsql.go)
 	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
 	verified   verifiedCache // access tokens already verified (verified.go)
+	// unmarked are accepted mails whose "sent" mark failed (retried by the mailer).
+	unmarkedMu sync.Mutex
+	unmarked   map[uuid.UUID]sentMark
+	outage     burstLog
 }
 
 // Settings keys.
@@ -55,7 +62,8 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{db: db, cfg: cfg, hash: h, mailWake: make(chan struct{}, 1), templates: tmpl,
-		limits: limiter{limits: cfg.RateLimits, store: cfg.LimitStore}}
+		unmarked: map[uuid.UUID]sentMark{},
+		limits:   limiter{limits: cfg.RateLimits, store: cfg.LimitStore}}
 	if s.limits.store == nil {
 		s.limits.store = NewMemoryStore(0)
 	}
@@ -64,6 +72,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	}
 	s.sqlite = isSQLite(ctx, db)
 	s.hot = newHotSQL(!s.sqlite)
+	s.hash.m = cfg.Metrics
 	if cfg.Operator {
 		// An operator command creates no key and no secret and re-encrypts nothing, but
 		// refuses a wrong or missing AUTH_SECRET_KEY as serve does.
@@ -118,11 +127,23 @@ func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
 // stores and returns the same instant.
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
-// inTx runs fn in a transaction and commits it, or rolls back on error or panic.
-func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+// inTx runs fn in a transaction and commits it, or rolls back on error or panic. A
+// transaction that fails before COMMIT with a transient error (a serialization failure,
+// a deadlock, a connection the server ended) is run once more: nothing of it was kept,
+// and fn only touches the transaction and its own results. A failure at COMMIT is not
+// retried (the commit may have happened). Storage failures become SERVICE_UNAVAILABLE.
+func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	err, committing := s.tryTx(ctx, fn)
+	if err != nil && !committing && isTransient(err) && ctx.Err() == nil {
+		err, _ = s.tryTx(ctx, fn)
+	}
+	return Internal(err)
+}
+
+func (s *Service) tryTx(ctx context.Context, fn func(tx *ent.Tx) error) (err error, committing bool) {
 	tx, err := s.db.Tx(ctx)
 	if err != nil {
-		return Internal(err)
+		return err, false
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -132,12 +153,9 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) (err erro
 	}()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return Internal(err)
+		return err, false
 	}
-	if err := tx.Commit(); err != nil {
-		return Internal(err)
-	}
-	return nil
+	return tx.Commit(), true
 }
 
 // PublicConfig is what GET /v1/auth/config answers.

@@ -106,6 +106,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 // startSession creates a session with its first refresh token for u, ending the oldest
 // sessions beyond MaxSessions, and signs the first access token.
 func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org *uuid.UUID, now time.Time) (Tokens, error) {
+	if err := lockUser(ctx, tx, u.ID); err != nil {
+		return Tokens{}, err
+	}
 	cl := ClientFrom(ctx)
 	sid := uuid.New()
 	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).

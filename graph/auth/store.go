@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -30,6 +31,12 @@ type Store struct {
 	// Name is the database as messages name it: the absolute SQLite path, or the
 	// PostgreSQL URL with its password hidden.
 	Name string
+	// Timeout bounds every call of Client (AUTH_DB_TIMEOUT).
+	Timeout time.Duration
+	// limits is the pool of the rate-limit store on PostgreSQL: its connections commit
+	// with synchronous_commit=off (a counter need not wait for a WAL flush; a server
+	// crash may forget its last fraction of a second, nothing else).
+	limits *sql.DB
 }
 
 // sqliteStmtCache is how many prepared statements each SQLite connection keeps: the hot
@@ -53,8 +60,16 @@ const (
 // deadlocks), synchronous=FULL, so a 200 survives a crash, and secure_delete, so that
 // deleted rows (spent links, dropped mail bodies) are zeroed.
 func Open(ctx context.Context, url string, mode OpenMode) (*Store, error) {
+	return OpenWith(ctx, url, mode, DBOptions{})
+}
+
+// OpenWith is Open with pool and deadline options (AUTH_DB_*): every call of the ent
+// client runs under o.Timeout.
+func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Store, error) {
 	st := &Store{}
 	var drv *entsql.Driver
+	var limits *sql.DB
+	o = o.withDefaults(strings.HasPrefix(url, "postgres"), runtime.NumCPU())
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -87,40 +102,68 @@ func Open(ctx context.Context, url string, mode OpenMode) (*Store, error) {
 			}
 			dsn = "file:" + path + "?" + opts
 		}
-		db, err := sql.Open("sqlite3", dsn)
-		if err != nil {
-			return nil, err
-		}
+		db := sql.OpenDB(newHealingConnector(dsn))
 		if memory {
 			db.SetMaxOpenConns(1) // one shared in-memory database
 		} else {
-			db.SetMaxOpenConns(4 * runtime.NumCPU())
-			db.SetMaxIdleConns(4 * runtime.NumCPU())
+			db.SetMaxOpenConns(o.MaxConns)
+			db.SetMaxIdleConns(o.MaxIdleConns)
+			db.SetConnMaxLifetime(o.ConnMaxLifetime)
+			db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 		}
 		st.DB, st.Dialect = db, migrations.SQLite
 		drv = entsql.OpenDB(dialect.SQLite, db)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		db, err := sql.Open("pgx", url)
+		db, err := sql.Open("pgx", postgresDSN(url, o.Timeout))
 		if err != nil {
 			return nil, err
 		}
-		db.SetMaxOpenConns(8 * runtime.NumCPU())
-		db.SetMaxIdleConns(8 * runtime.NumCPU())
+		db.SetMaxOpenConns(o.MaxConns)
+		db.SetMaxIdleConns(o.MaxIdleConns)
+		db.SetConnMaxLifetime(o.ConnMaxLifetime)
+		db.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 		st.DB, st.Dialect, st.Name = db, migrations.Postgres, RedactURL(url)
 		drv = entsql.OpenDB(dialect.Postgres, db)
+		limits, err = sql.Open("pgx", postgresDSN(url, o.Timeout)+"&synchronous_commit=off")
+		if err != nil {
+			return nil, err
+		}
+		limits.SetMaxOpenConns(limitPoolSize)
+		limits.SetMaxIdleConns(limitPoolSize)
+		limits.SetConnMaxLifetime(o.ConnMaxLifetime)
+		limits.SetConnMaxIdleTime(o.ConnMaxIdleTime)
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL must start with sqlite: or postgres://")
 	}
-	st.Client = ent.NewClient(ent.Driver(drv))
-	if err := st.DB.PingContext(ctx); err != nil {
-		st.Client.Close()
+	st.Client = ent.NewClient(ent.Driver(deadlineDriver{Driver: drv, timeout: o.Timeout}))
+	st.Timeout, st.limits = o.Timeout, limits
+	pctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	if err := st.DB.PingContext(pctx); err != nil {
+		st.Close()
 		return nil, fmt.Errorf("connecting to database %s: %w", st.Name, err)
 	}
 	return st, nil
 }
 
+// Ping checks that the database answers within timeout (readiness).
+func (s *Store) Ping(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return s.DB.PingContext(ctx)
+}
+
 // Close closes the database.
-func (s *Store) Close() error { return s.Client.Close() }
+func (s *Store) Close() error {
+	if s.limits != nil {
+		s.limits.Close()
+	}
+	return s.Client.Close()
+}
+
+// limitPoolSize is the rate-limit store's own pool on PostgreSQL (counted in the
+// per-replica budget: AUTH_DB_MAX_CONNS + 4).
+const limitPoolSize = 4
 
 // Status compares the database with the binary's migrations (SELECTs only).
 func (s *Store) Status(ctx context.Context) (migrations.Status, error) {

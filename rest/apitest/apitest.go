@@ -23,6 +23,7 @@ import (
 	"authbff/ent"
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/metrics"
 	"authbff/rest"
 )
 
@@ -39,6 +40,9 @@ type Env struct {
 	Logs   *LogBuffer
 	Clock  *Clock
 	Config auth.Config
+	// Database is the open database (pool, dialect); Metrics the process's metrics.
+	Database *auth.Store
+	Metrics  *metrics.Set
 }
 
 // Option adjusts an Env before it starts.
@@ -48,8 +52,16 @@ type settings struct {
 	cfg      auth.Config
 	rest     rest.Options
 	dbURL    string
+	dbOpts   auth.DBOptions
+	sqlLimit bool
 	noMailer bool
 }
+
+// WithDBOptions sets the pool and deadline options.
+func WithDBOptions(o auth.DBOptions) Option { return func(s *settings) { s.dbOpts = o } }
+
+// WithSharedLimits keeps rate limits in the database (as replicas on PostgreSQL do).
+func WithSharedLimits() Option { return func(s *settings) { s.sqlLimit = true } }
 
 // WithConfig changes the service configuration.
 func WithConfig(f func(*auth.Config)) Option { return func(s *settings) { f(&s.cfg) } }
@@ -91,10 +103,26 @@ func New(t testing.TB, opts ...Option) *Env {
 		s.dbURL = Postgres(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := auth.OpenDB(ctx, s.dbURL)
+	dbh, err := auth.OpenWith(ctx, s.dbURL, auth.OpenOrCreate, s.dbOpts)
 	if err != nil {
 		t.Fatalf("opening database: %v", err)
 	}
+	if _, err := dbh.Migrate(ctx); err != nil {
+		t.Fatalf("migrating database: %v", err)
+	}
+	db := dbh.Client
+	m := metrics.New()
+	m.WatchDB(dbh.DB)
+	s.cfg.Metrics = m
+	if s.sqlLimit {
+		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
+	}
+	if s.rest.ReadyChecks == nil {
+		s.rest.ReadyChecks = []rest.ReadyCheck{{Name: "database", Check: func(ctx context.Context) error {
+			return dbh.Ping(ctx, dbh.Timeout)
+		}}}
+	}
+	s.rest.Metrics = m
 	svc, err := auth.New(ctx, db, s.cfg)
 	if err != nil {
 		t.Fatalf("starting service: %v", err)
@@ -113,9 +141,10 @@ func New(t testing.TB, opts ...Option) *Env {
 		srv.Close()
 		cancel()
 		wg.Wait()
-		db.Close()
+		dbh.Close()
 	})
-	return &Env{T: t, DB: db, Svc: svc, Server: srv, URL: srv.URL, Logs: logs, Clock: clock, Config: s.cfg}
+	return &Env{T: t, DB: db, Svc: svc, Server: srv, URL: srv.URL, Logs: logs, Clock: clock, Config: s.cfg,
+		Database: dbh, Metrics: m}
 }
 
 // Clock is the service clock: real time plus an offset tests can advance.

@@ -1,0 +1,323 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/mattn/go-sqlite3"
+)
+
+// DBOptions bound what the service asks of its database (AUTH_DB_* variables).
+type DBOptions struct {
+	// Timeout bounds every database call (a statement, or a whole transaction from BEGIN
+	// to COMMIT); PostgreSQL also gets it as statement_timeout and, rounded up to whole
+	// seconds, as connect_timeout. Default 5s.
+	Timeout time.Duration
+	// MaxConns caps open connections per process (PostgreSQL default 25: three replicas
+	// stay under PostgreSQL's default max_connections of 100, whatever the core count).
+	MaxConns int
+	// MaxIdleConns is how many idle connections are kept (default: MaxConns / 2).
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections (default 30m: a failover or a DNS change is
+	// picked up without a restart); ConnMaxIdleTime closes idle ones (default 5m).
+	ConnMaxLifetime time.Duration
+	ConnMaxIdleTime time.Duration
+}
+
+// DefaultDBTimeout is AUTH_DB_TIMEOUT's default.
+const DefaultDBTimeout = 5 * time.Second
+
+// DefaultPostgresMaxConns is AUTH_DB_MAX_CONNS's default on PostgreSQL.
+const DefaultPostgresMaxConns = 25
+
+func (o DBOptions) withDefaults(postgres bool, cpus int) DBOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultDBTimeout
+	}
+	if o.MaxConns <= 0 {
+		if postgres {
+			o.MaxConns = DefaultPostgresMaxConns
+		} else {
+			o.MaxConns = 4 * cpus
+		}
+	}
+	if o.MaxIdleConns <= 0 {
+		o.MaxIdleConns = max(o.MaxConns/2, 1)
+	}
+	if o.ConnMaxLifetime <= 0 {
+		o.ConnMaxLifetime = 30 * time.Minute
+	}
+	if o.ConnMaxIdleTime <= 0 {
+		o.ConnMaxIdleTime = 5 * time.Minute
+	}
+	return o
+}
+
+// postgresDSN adds connect_timeout and statement_timeout to a postgres:// URL unless it
+// sets them itself. pgx sends unknown parameters as run-time settings at connection.
+func postgresDSN(raw string, timeout time.Duration) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // pgx reports the malformed URL
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", strconv.Itoa(int((timeout+time.Second-1)/time.Second)))
+	}
+	if q.Get("statement_timeout") == "" {
+		q.Set("statement_timeout", strconv.FormatInt(timeout.Milliseconds(), 10))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// deadlineDriver runs every statement, and every transaction from BEGIN to COMMIT,
+// under a deadline, so that a frozen database makes a request fail in bounded time
+// instead of hanging. A read outside a transaction that meets a connection the server
+// ended is run once more (database/sql then picks another connection).
+type deadlineDriver struct {
+	dialect.Driver
+	timeout time.Duration
+}
+
+func (d deadlineDriver) Exec(ctx context.Context, query string, args, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d deadlineDriver) Query(ctx context.Context, query string, args, v any) error {
+	err := queryWithDeadline(ctx, d.Driver, d.timeout, query, args, v)
+	if err != nil && isTransient(err) && isRead(query) && ctx.Err() == nil {
+		err = queryWithDeadline(ctx, d.Driver, d.timeout, query, args, v)
+	}
+	return err
+}
+
+// ExecContext serves ent's raw statements (Client.ExecContext: VACUUM, checkpoints),
+// under the same deadline.
+func (d deadlineDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("ExecContext: not supported by %T", d.Driver)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext serves the service's fixed reads (hotsql.go: Client.QueryContext). The
+// rows are read after it returns, so the deadline cannot be set here without a timer
+// outliving the call: the caller bounds it (Service.queryRow runs under
+// Config.DBTimeout, the same AUTH_DB_TIMEOUT).
+func (d deadlineDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext: not supported by %T", d.Driver)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
+func isRead(query string) bool {
+	q := strings.TrimSpace(query)
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
+}
+
+// queryWithDeadline keeps the deadline alive until the rows are closed: they are read
+// after Query returns.
+func queryWithDeadline(ctx context.Context, drv dialect.ExecQuerier, timeout time.Duration, query string, args, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	if err := drv.Query(ctx, query, args, v); err != nil {
+		cancel()
+		return err
+	}
+	if rows, ok := v.(*entsql.Rows); ok && rows.ColumnScanner != nil {
+		rows.ColumnScanner = cancelOnClose{rows.ColumnScanner, cancel}
+	} else {
+		cancel()
+	}
+	return nil
+}
+
+type cancelOnClose struct {
+	entsql.ColumnScanner
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ColumnScanner.Close()
+	c.cancel()
+	return err
+}
+
+func (d deadlineDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	return d.BeginTx(ctx, nil)
+}
+
+// BeginTx starts a transaction whose whole life, COMMIT included, is bounded.
+func (d deadlineDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	var tx dialect.Tx
+	var err error
+	if b, ok := d.Driver.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
+	}); ok {
+		tx, err = b.BeginTx(ctx, opts)
+	} else {
+		tx, err = d.Driver.Tx(ctx)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &deadlineTx{Tx: tx, cancel: cancel, timeout: d.timeout}, nil
+}
+
+type deadlineTx struct {
+	dialect.Tx
+	cancel  context.CancelFunc
+	timeout time.Duration
+}
+
+func (t *deadlineTx) Exec(ctx context.Context, query string, args, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *deadlineTx) Query(ctx context.Context, query string, args, v any) error {
+	return queryWithDeadline(ctx, t.Tx, t.timeout, query, args, v)
+}
+
+// ExecContext and QueryContext serve the fixed statements of the hot paths inside a
+// transaction (refresh.go); the transaction's own deadline (BeginTx) bounds them, and
+// each statement gets the per-statement one too.
+func (t *deadlineTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("ExecContext: not supported by %T", t.Tx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	return ex.ExecContext(ctx, query, args...)
+}
+
+func (t *deadlineTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext: not supported by %T", t.Tx)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
+func (t *deadlineTx) Commit() error {
+	defer t.cancel()
+	return t.Tx.Commit()
+}
+
+func (t *deadlineTx) Rollback() error {
+	defer t.cancel()
+	return t.Tx.Rollback()
+}
+
+// healingConnector opens go-sqlite3 connections that retire themselves after a storage
+// failure (read-only, I/O error, disk full, cannot open). SQLite opens a database
+// read-only, silently, when it cannot open it for writing, and such a connection would
+// stay read-only after the cause is fixed. One failure retires every connection of the
+// pool opened before it (a generation number): database/sql discards them when they are
+// next returned or reused, and opens fresh ones, so the service heals by itself.
+type healingConnector struct {
+	dsn string
+	d   *sqlite3.SQLiteDriver
+	gen atomic.Int64
+}
+
+func newHealingConnector(dsn string) *healingConnector {
+	return &healingConnector{dsn: dsn, d: &sqlite3.SQLiteDriver{}}
+}
+
+func (h *healingConnector) Connect(context.Context) (driver.Conn, error) {
+	gen := h.gen.Load()
+	c, err := h.d.Open(h.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &healingConn{SQLiteConn: c.(*sqlite3.SQLiteConn), pool: h, gen: gen}, nil
+}
+
+func (h *healingConnector) Driver() driver.Driver { return h.d }
+
+type healingConn struct {
+	*sqlite3.SQLiteConn
+	pool *healingConnector
+	gen  int64
+	bad  atomic.Bool
+}
+
+// check retires the connection, and every older one, after a failure of the storage.
+func (c *healingConn) check(err error) error {
+	if code, ok := sqliteCode(err); ok {
+		switch code {
+		case sqlite3.ErrReadonly, sqlite3.ErrIoErr, sqlite3.ErrFull, sqlite3.ErrCantOpen, sqlite3.ErrCorrupt:
+			if !c.bad.Swap(true) {
+				c.pool.gen.Add(1)
+			}
+		}
+	}
+	return err
+}
+
+func (c *healingConn) valid() bool { return !c.bad.Load() && c.gen == c.pool.gen.Load() }
+
+// IsValid implements driver.Validator: database/sql discards an invalid connection.
+func (c *healingConn) IsValid() bool { return c.valid() }
+
+// ResetSession implements driver.SessionResetter: an idle connection is checked before reuse.
+func (c *healingConn) ResetSession(context.Context) error {
+	if !c.valid() {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+func (c *healingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	r, err := c.SQLiteConn.ExecContext(ctx, query, args)
+	return r, c.check(err)
+}
+
+func (c *healingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	r, err := c.SQLiteConn.QueryContext(ctx, query, args)
+	return r, c.check(err)
+}
+
+func (c *healingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.SQLiteConn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, c.check(err)
+	}
+	return healingTx{tx, c}, nil
+}
+
+type healingTx struct {
+	driver.Tx
+	c *healingConn
+}
+
+func (t healingTx) Commit() error { return t.c.check(t.Tx.Commit()) }

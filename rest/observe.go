@@ -1,0 +1,286 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"authbff/graph"
+	"authbff/graph/auth"
+)
+
+// incomingRequestID returns the caller's X-Request-ID when it is safe to keep (1 to 64
+// characters among A-Z a-z 0-9 - _ . : /), so that a proxy's id ties its log to ours;
+// otherwise "" and a fresh id is made.
+func incomingRequestID(r *http.Request) string {
+	v := r.Header.Get("X-Request-ID")
+	if v == "" || len(v) > 64 {
+		return ""
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.:/", c) >= 0) {
+			return ""
+		}
+	}
+	return v
+}
+
+// traceID is the trace id of a W3C traceparent header (version 00:
+// 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>), "" when absent or malformed.
+func traceID(h string) string {
+	h = strings.TrimSpace(h)
+	if len(h) < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-' || h[:2] == "ff" {
+		return ""
+	}
+	if h[:2] == "00" && len(h) != 55 {
+		return ""
+	}
+	id := h[3:35]
+	if !isLowerHex(h[:2]) || !isLowerHex(id) || !isLowerHex(h[36:52]) || !isLowerHex(h[53:55]) ||
+		id == strings.Repeat("0", 32) || h[36:52] == strings.Repeat("0", 16) {
+		return ""
+	}
+	return id
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog logs one line per request and counts it in the metrics: request id, client
+// IP, method, path without the query string (tokens travel in query strings), route
+// (the REST route, graphql:<root field>, or the path of a fixed endpoint), GraphQL
+// operation name, status as the client got it, duration, the user id when
+// authenticated and the W3C trace id. Never a body, a token or another header.
+func (o Options) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		info := graph.InfoFrom(r.Context())
+		next.ServeHTTP(rec, r)
+		d := time.Since(start)
+		route, op, uid := info.Snapshot()
+		if route == "" {
+			route = fixedRoute(r.URL.Path)
+		}
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		o.Metrics.Request(route, status, d)
+		if r.URL.Path == "/metrics" || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			if status < 400 {
+				return // probes and scrapes every few seconds would drown the log
+			}
+		}
+		attrs := make([]any, 0, 24)
+		attrs = append(attrs, "request_id", auth.ClientFrom(r.Context()).RequestID, "client_ip", auth.ClientFrom(r.Context()).IP,
+			"method", r.Method, "path", r.URL.Path, "route", route)
+		if op != "" {
+			attrs = append(attrs, "operation", op)
+		}
+		attrs = append(attrs, "status", status, "duration_ms", float64(d.Microseconds())/1000)
+		if uid != "" {
+			attrs = append(attrs, "user_id", uid)
+		}
+		if t := traceID(r.Header.Get("traceparent")); t != "" {
+			attrs = append(attrs, "trace_id", t)
+		}
+		o.Log.Info("http", attrs...)
+	})
+}
+
+// fixedRoute names a request no route table named: a known endpoint by its path, and
+// everything else "other", so that the metrics' label stays bounded.
+func fixedRoute(path string) string {
+	switch path {
+	case "/graphql", "/healthz", "/readyz", "/metrics", "/playground", "/.well-known/jwks.json":
+		return path
+	}
+	return "other"
+}
+
+// timeout bounds a request: a handler still running after d gets its context cancelled
+// and the client gets 503 SERVICE_UNAVAILABLE with Retry-After at once (a GraphQL error
+// on /graphql), instead of an answer the server's write timeout would silently drop.
+// The handler writes into a buffer (authbff streams nothing), copied out if it finishes
+// in time; the access log, outside, records what the client got.
+func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if d <= 0 {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				graph.InfoFrom(r.Context()).SetHeader(w.Header())
+				next.ServeHTTP(w, r)
+			})
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			tw := &timeoutWriter{h: make(http.Header)}
+			graph.InfoFrom(ctx).SetHeader(tw.h)
+			done := make(chan struct{})
+			panicked := make(chan any, 1)
+			go func() {
+				defer func() {
+					if p := recover(); p != nil {
+						panicked <- p
+					}
+				}()
+				next.ServeHTTP(tw, r.WithContext(ctx))
+				close(done)
+			}()
+			select {
+			case p := <-panicked:
+				panic(p) // the recoverer answers it
+			case <-done:
+				tw.mu.Lock()
+				defer tw.mu.Unlock()
+				dst := w.Header()
+				for k, v := range tw.h {
+					dst[k] = v
+				}
+				if tw.status == 0 {
+					tw.status = http.StatusOK
+				}
+				w.WriteHeader(tw.status)
+				_, _ = w.Write(tw.buf.Bytes())
+			case <-ctx.Done():
+				tw.mu.Lock()
+				defer tw.mu.Unlock()
+				tw.timedOut = true
+				if errors.Is(ctx.Err(), context.Canceled) && r.Context().Err() != nil {
+					return // the client is gone
+				}
+				o.Log.Warn("request timed out: answered 503", "request_id", auth.ClientFrom(r.Context()).RequestID,
+					"timeout", d.String())
+				writeUnavailable(w, r, o.Now())
+			}
+		})
+	}
+}
+
+// writeUnavailable answers 503 SERVICE_UNAVAILABLE with Retry-After: the REST envelope,
+// or a GraphQL error on /graphql.
+func writeUnavailable(w http.ResponseWriter, r *http.Request, now time.Time) {
+	e := &auth.Error{Code: auth.CodeServiceUnavailable, Message: auth.MsgUnavailable, RetryAfter: 2}
+	if r.URL.Path == "/graphql" {
+		w.Header().Set("Retry-After", "2")
+		body := fmt.Sprintf(`{"errors":[{"message":%q,"extensions":{"code":"SERVICE_UNAVAILABLE","details":{"retry_after":2}}}],"data":null}`, e.Message)
+		writeJSON(w, http.StatusServiceUnavailable, []byte(body))
+		return
+	}
+	writeError(w, e, "", now)
+}
+
+// timeoutWriter buffers an answer until the handler is done.
+type timeoutWriter struct {
+	mu       sync.Mutex
+	h        http.Header
+	buf      bytes.Buffer
+	status   int
+	timedOut bool
+}
+
+func (t *timeoutWriter) Header() http.Header { return t.h }
+
+func (t *timeoutWriter) WriteHeader(code int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.status == 0 && !t.timedOut {
+		t.status = code
+	}
+}
+
+func (t *timeoutWriter) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.timedOut {
+		return 0, http.ErrHandlerTimeout
+	}
+	if t.status == 0 {
+		t.status = http.StatusOK
+	}
+	return t.buf.Write(b)
+}
+
+// ReadyCheck is one named condition of readiness (GET /readyz).
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// readyTimeout bounds each readiness check.
+const readyTimeout = 2 * time.Second
+
+// healthz answers 200 while the process can answer at all: it touches nothing.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
+}
+
+// readyz runs every check (each under readyTimeout) and answers 200 {"status":"ready",
+// "checks":{name:"ok"}} or 503 {"status":"unavailable","checks":{name:"ok"|"fail"}}
+// with Retry-After. Failure causes go to the log (at most once per check and state
+// change), never to the answer.
+func (o Options) readyz(checks []ReadyCheck) http.HandlerFunc {
+	var mu sync.Mutex
+	failing := map[string]bool{}
+	return func(w http.ResponseWriter, r *http.Request) {
+		type result struct {
+			name string
+			err  error
+		}
+		results := make([]result, len(checks))
+		var wg sync.WaitGroup
+		for i, c := range checks {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+				defer cancel()
+				results[i] = result{c.Name, c.Check(ctx)}
+			})
+		}
+		wg.Wait()
+		ok := true
+		var b strings.Builder
+		b.WriteString(`{"status":`)
+		body := &strings.Builder{}
+		mu.Lock()
+		for i, res := range results {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			state := "ok"
+			if res.err != nil {
+				ok, state = false, "fail"
+				if !failing[res.name] {
+					o.Log.Warn("not ready", "check", res.name, "err", res.err.Error())
+				}
+			} else if failing[res.name] {
+				o.Log.Info("ready again", "check", res.name)
+			}
+			failing[res.name] = res.err != nil
+			fmt.Fprintf(body, "%q:%q", res.name, state)
+		}
+		mu.Unlock()
+		status := http.StatusOK
+		if ok {
+			b.WriteString(`"ready"`)
+		} else {
+			b.WriteString(`"unavailable"`)
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "5")
+		}
+		b.WriteString(`,"checks":{` + body.String() + `}}`)
+		writeJSON(w, status, []byte(b.String()))
+	}
+}
