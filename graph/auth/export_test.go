@@ -1,5 +1,7 @@
 package auth
 
+import "context"
+
 // SecretsForTest returns the secrets the service holds in memory (every signing key's
 // secret or seed, the refresh HMAC key), so that tests can look for them in the raw
 // database files.
@@ -15,4 +17,11 @@ func (s *Service) SecretsForTest() [][]byte {
 		}
 	}
 	return out
+}
+
+// RotateInOneTrip runs the one-statement rotation of PostgreSQL (refresh.go) on token
+// and reports whether it rotated it.
+func RotateInOneTrip(s *Service, token string) bool {
+	j := &rotation{hash: hashToken(token), childHash: hashToken(s.childRefresh(token)), now: s.now()}
+	return !s.sqlite && s.rotateOneTrip(context.Background(), j)
 }

@@ -45,6 +45,15 @@ type hotSQL struct {
 	refreshCurrent string // is this hash the session's current (unrotated) token
 	sessionTouch   string // last_used_at
 	sessionRevoke  string // revoke a live session with a reason
+
+	// pgRotate is the whole common-case rotation on PostgreSQL in one statement (one
+	// round trip, one implicit transaction): mark the token rotated if it is current and
+	// its session and account live, store the child, prune, touch the session. It
+	// returns no row when the token is anything else (unknown, expired, already rotated:
+	// the transaction of rotate then decides grace or reuse). Under READ COMMITTED a
+	// concurrent rotation of the same token waits on the row lock of the UPDATE, which
+	// then re-checks rotated_at IS NULL on the committed row and finds it rotated.
+	pgRotate string
 }
 
 // userCols are the users columns in the order scanUser reads them.
@@ -76,6 +85,25 @@ func newHotSQL(postgres bool) hotSQL {
 		sessionTouch:   "UPDATE sessions SET last_used_at = ? WHERE id = ?",
 		sessionRevoke:  "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL",
 	}
+	h.pgRotate = `WITH t AS (
+	SELECT t.id, t.session_id, s.expires_at AS sess_exp, s.org_id, u.id AS user_id, u.roles
+	FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+	WHERE t.token_hash = $1 AND t.rotated_at IS NULL AND t.expires_at > $2
+	  AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.is_active
+), r AS (
+	UPDATE refresh_tokens rt SET rotated_at = $2 FROM t WHERE rt.id = t.id AND rt.rotated_at IS NULL
+	RETURNING rt.id, rt.session_id
+), i AS (
+	INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+	SELECT $3, r.session_id, r.id, $4, $2, LEAST($5, t.sess_exp) FROM r JOIN t ON t.id = r.id
+), p AS (
+	DELETE FROM refresh_tokens WHERE session_id IN (SELECT session_id FROM r) AND id NOT IN (SELECT id FROM r)
+	  AND id NOT IN (SELECT k.id FROM refresh_tokens k WHERE k.session_id IN (SELECT session_id FROM r)
+	                 ORDER BY k.created_at DESC LIMIT ` + strconv.Itoa(refreshKeep-1) + `)
+), su AS (
+	UPDATE sessions SET last_used_at = $2 WHERE id IN (SELECT session_id FROM r)
+)
+SELECT t.session_id, t.org_id, t.user_id, t.roles FROM t JOIN r ON r.id = t.id`
 	for _, q := range []*string{&h.authUser, &h.authUserOrg, &h.refreshLookup, &h.refreshMark, &h.refreshInsert,
 		&h.refreshPrune, &h.refreshCurrent, &h.sessionTouch, &h.sessionRevoke} {
 		*q = rebind(*q, postgres)

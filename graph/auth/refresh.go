@@ -27,7 +27,8 @@ import (
 //   - on SQLite, rotations are queued to one committer that runs a batch of them in one
 //     write transaction, so concurrent refreshes share one fsync (synchronous=FULL is
 //     kept: a 200 survives power loss) and no request sleeps in SQLite's busy handler
-//     waiting for another refresh; on PostgreSQL each rotation is one transaction;
+//     waiting for another refresh; on PostgreSQL the common case is one statement (one
+//     round trip), the rest (grace, reuse) one transaction;
 //   - the rotation runs detached from the request: a client that disconnects mid-refresh
 //     leaves it committed or not, never half, and no error is logged for it (within the
 //     grace, presenting the same token again answers the child it missed).
@@ -45,9 +46,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in
 	child := s.childRefresh(token)
 	j := &rotation{hash: hashToken(token), childHash: hashToken(child), now: s.now(), done: make(chan struct{})}
-	if s.sqlite {
+	switch {
+	case s.sqlite:
 		s.rotations.submit(j, s.commitRotations)
-	} else {
+	case s.rotateOneTrip(ctx, j):
+	default:
 		j.err = s.inTx(ctx, func(tx *ent.Tx) error { return s.rotate(ctx, tx, j) })
 	}
 	if j.err != nil {
@@ -179,6 +182,32 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, j *rotation) error {
 	}
 	j.outcome = reused
 	return nil
+}
+
+// rotateOneTrip runs the common case of a rotation on PostgreSQL in one statement
+// (hotsql.go pgRotate) and reports whether it did. It did not when the token is not a
+// current one (nothing was written then), or when the statement failed: the
+// transaction of rotate then runs, and answers or fails as before.
+func (s *Service) rotateOneTrip(ctx context.Context, j *rotation) bool {
+	var (
+		org   uuid.NullUUID
+		roles []byte
+	)
+	err := s.queryRowOnce(ctx, func(r rowScanner) error {
+		return r.Scan(&j.sessionID, &org, &j.userID, &roles)
+	}, s.hot.pgRotate, j.hash, j.now, uuid.New(), j.childHash, j.now.Add(s.cfg.RefreshTTL))
+	if err != nil {
+		return false
+	}
+	if org.Valid {
+		o := org.UUID
+		j.orgID = &o
+	}
+	if len(roles) > 0 && jsonUnmarshal(roles, &j.roles) != nil {
+		return false
+	}
+	j.outcome = rotated
+	return true
 }
 
 // txQueryRow is queryRow inside a transaction.

@@ -130,3 +130,31 @@ func TestRefreshClientGoneMidway(t *testing.T) {
 		}
 	}
 }
+
+// On PostgreSQL the common rotation is one statement; what follows it (the child
+// rotates, the parent inside the grace answers the same child) is as in the
+// transaction path.
+func TestRefreshOneTripOnPostgres(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.WithDatabase(apitest.Postgres(t)))
+	a := e.Register("onetrip")
+	if !auth.RotateInOneTrip(e.Svc, a.Refresh) {
+		t.Fatal("a current token was not rotated by the one-statement rotation")
+	}
+	if auth.RotateInOneTrip(e.Svc, a.Refresh) {
+		t.Fatal("a rotated token was rotated again by the one-statement rotation")
+	}
+	if n := tokensOfSession(t, e, a.Access); n != 2 {
+		t.Errorf("%d refresh tokens after one rotation, want 2", n)
+	}
+	// The parent inside the grace answers the child the one-trip rotation stored.
+	child := mustRefresh(t, e, a.Refresh)
+	next := mustRefresh(t, e, child.Refresh)
+	wantMe(t, e, next.Access, true)
+	for range 12 {
+		next = mustRefresh(t, e, next.Refresh)
+	}
+	if n := tokensOfSession(t, e, a.Access); n != 10 {
+		t.Errorf("%d refresh tokens after 15 rotations, want 10", n)
+	}
+}
