@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"authbff/ent/refreshtoken"
 	"authbff/graph/auth"
 	"authbff/rest/apitest"
@@ -157,4 +159,27 @@ func TestRefreshOneTripOnPostgres(t *testing.T) {
 	if n := tokensOfSession(t, e, a.Access); n != 10 {
 		t.Errorf("%d refresh tokens after 15 rotations, want 10", n)
 	}
+}
+
+// The verified-token cache holds signatures, never liveness: a session ended by another
+// replica (here: straight in the shared database) stops its cached token at once.
+func TestVerifiedTokenCacheNeverKeepsASessionAlive(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	a := e.Register("cached")
+	for range 3 {
+		wantMe(t, e, a.Access, true) // verified once, then served from the cache
+	}
+	now := e.Clock.Now()
+	if err := e.DB.Session.UpdateOneID(sessionID(t, a.Access)).SetRevokedAt(now).SetRevokeReason("logout").Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantMe(t, e, a.Access, false)
+	// And a deactivated account: its cached token stops too.
+	b := e.Register("cached2")
+	wantMe(t, e, b.Access, true)
+	if err := e.DB.User.UpdateOneID(uuid.MustParse(b.UserID)).SetIsActive(false).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantMe(t, e, b.Access, false)
 }
