@@ -19,10 +19,23 @@ build: ## Build the binary into bin/authbff
 	CGO_ENABLED=1 $(GO) build -trimpath -o $(BIN) ./cmd/authbff
 
 .PHONY: test
-test: ## Run every test (vet, unit, HTTP end to end, fuzz seed corpora) and check generated code
+test: tools ## Run every test (vet, unit, HTTP end to end, browser, fuzz seed corpora) and check generated code
 	$(GO) vet ./...
-	$(GO) test $(TESTFLAGS) ./...
+	@$(GO) test $(TESTFLAGS) ./...; rc=$$?; ./scripts/test-notes.sh; exit $$rc
 	./.ci/check-generated
+
+.PHONY: tools
+tools: ## Install the pinned npm packages the tests use (web/_npm: the schema linter), if npm is there
+	@if command -v npm >/dev/null 2>&1; then \
+		stamp=web/_npm/node_modules/.package-lock.json; \
+		if [ ! -f $$stamp ] || [ web/_npm/package-lock.json -nt $$stamp ]; then \
+			npm ci --prefix web/_npm --no-audit --no-fund --ignore-scripts >/dev/null; \
+		fi; \
+	else echo "npm not found: the schema lint test will be skipped"; fi
+
+.PHONY: ui-assets
+ui-assets: ## Refetch the pinned GraphiQL and Swagger UI builds into web/vendor (scripts/update-ui-assets.sh)
+	./scripts/update-ui-assets.sh
 
 .PHONY: generate
 generate: ## Regenerate ent and gqlgen code (go generate ./...)

@@ -100,7 +100,7 @@ func sessionModel(si auth.SessionInfo) model.Session {
 func auditPageModel(p *auth.AuditPage) *model.AuditEventPage {
 	out := &model.AuditEventPage{Events: make([]model.AuditEvent, len(p.Events)), NextCursor: p.NextCursor}
 	for i, e := range p.Events {
-		ev := model.AuditEvent{ID: e.ID.String(), Type: e.Type, IP: e.IP, UserAgent: e.UserAgent,
+		ev := model.AuditEvent{ID: e.ID.String(), Type: model.AuditEventType(e.Type), IP: e.IP, UserAgent: e.UserAgent,
 			Data: model.JSONObject(e.Data), CreatedAt: e.CreatedAt}
 		if e.SessionID != nil {
 			id := e.SessionID.String()

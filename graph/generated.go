@@ -1052,6 +1052,7 @@ var sources = []*ast.Source{
 # same codes as the REST envelope and extensions.details; invalid input is
 # VALIDATION_ERROR with extensions.details.errors holding pydantic-style entries.
 
+"gqlgen's code-generation hint; hidden from introspection (graph.PublicSchema)."
 directive @goField(
   forceResolver: Boolean
   name: String
@@ -1065,48 +1066,102 @@ scalar DateTime
 "A JSON object (never an array or a scalar)."
 scalar JSONObject
 
+"""
+The read side. Fields marked "bearer" need an ` + "`" + `Authorization: Bearer <accessToken>` + "`" + ` header;
+without a valid one they fail with AUTHENTICATION_FAILED.
+"""
 type Query {
-  "Public settings a sign-up page needs."
+  "Public settings a sign-up page needs. Anyone may call it. Errors: none."
   authConfig: AuthConfig!
-  "Whether an invitation token is usable, and for which address. Unknown, expired, used or revoked: email null, valid false."
-  inviteInfo(token: String!): InviteInfo!
-  "The signed-in user. Requires a bearer access token."
+  "Whether an invitation token is usable, and for which address. Anyone may call it. An unknown, expired, used or revoked token answers email null, valid false (never an error). Errors: VALIDATION_ERROR."
+  inviteInfo(
+    "The token from an invitation link (` + "`" + `/accept-invite?token=…` + "`" + `)."
+    token: String!
+  ): InviteInfo!
+  "The signed-in user, with hasPassword. Bearer. Errors: AUTHENTICATION_FAILED."
   me: User!
-  "The caller's organizations with their role; active marks the current session's organization."
+  "The caller's organizations with their role, oldest first; active marks the current session's organization. Bearer. Errors: AUTHENTICATION_FAILED."
   organizations: [OrganizationMembership!]!
-  "Pending invitations of an organization (owners and admins)."
-  invites(orgId: ID!): [Invite!]!
-  "The members of an organization the caller belongs to, oldest first."
-  members(orgId: ID!): [Member!]!
-  "The caller's live sessions, newest first; current marks the one making this request."
+  "Pending invitations of an organization, newest first. Bearer; owners and admins only. Errors: AUTHENTICATION_FAILED, FORBIDDEN (details.required_permission org:invite)."
+  invites(
+    "The organization's id."
+    orgId: ID!
+  ): [Invite!]!
+  "The members of an organization, oldest first. Bearer; any member may list them. Errors: AUTHENTICATION_FAILED, FORBIDDEN (details.required_permission org:access)."
+  members(
+    "The organization's id."
+    orgId: ID!
+  ): [Member!]!
+  "The caller's live sessions, newest first; current marks the one making this request. Bearer. Errors: AUTHENTICATION_FAILED."
   sessions: [Session!]!
-  "The caller's own audit trail, newest first: first events after the cursor of a previous page."
-  auditEvents(first: Int! = 20, after: String): AuditEventPage!
+  "The caller's own audit trail, newest first, a page at a time. Bearer. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR (first out of range, or a cursor this service did not write)."
+  auditEvents(
+    "How many events per page: 1 to 100."
+    first: Int! = 20
+    "The nextCursor of the previous page; absent or null for the first page."
+    after: String
+  ): AuditEventPage!
 }
 
+"""
+The write side. Every mutation may also fail with RATE_LIMIT_EXCEEDED (details.retry_after
+in seconds) where a rate limit applies, and with SERVICE_UNAVAILABLE when overloaded.
+Invalid input is VALIDATION_ERROR with extensions.details holding pydantic-style entries
+whose loc is the argument path (["input", "newPassword"]).
+"""
 type Mutation {
-  "Create an account, its personal workspace and a first session."
-  register(input: RegisterInput!): AuthPayload!
-  "Sign in with a username or e-mail address and a password."
-  login(input: LoginInput!): AuthPayload!
-  "End the current session: its access and refresh tokens stop working at once."
+  "Create an account, its personal workspace and a first session; mails a verification link. Anyone may call it while registration is open; while it is closed, only with a valid inviteToken for the same address. Errors: VALIDATION_ERROR, CONFLICT (details.field email or username), FORBIDDEN (registration disabled), INVALID_TOKEN (an inviteToken that is unknown, used, expired or for another address), RATE_LIMIT_EXCEEDED."
+  register(
+    "The new account."
+    input: RegisterInput!
+  ): AuthPayload!
+  "Sign in with a username or e-mail address and a password; starts a session in the personal workspace. Errors: VALIDATION_ERROR, AUTHENTICATION_FAILED (one message for an unknown user and a wrong password), FORBIDDEN (deactivated account, only after a correct password), RATE_LIMIT_EXCEEDED."
+  login(
+    "The credentials."
+    input: LoginInput!
+  ): AuthPayload!
+  "End the current session: its access and refresh tokens stop working at once. Bearer. Errors: AUTHENTICATION_FAILED."
   logout: Boolean!
-  "Exchange a refresh token for a new pair (rotation with reuse detection)."
-  refreshToken(refreshToken: String!): TokenPayload!
-  "Mark the e-mail address verified with the token from the verification mail."
-  verifyEmail(token: String!): Boolean!
-  "Send a new verification mail if the address belongs to an unverified account. Always true."
-  resendVerification(email: String!): Boolean!
-  "Send a password reset mail if the address belongs to an account. Always true."
-  forgotPassword(email: String!): Boolean!
-  "Set a new password with the token from the reset mail; ends every session of the account."
-  resetPassword(input: ResetPasswordInput!): Boolean!
-  "Make another organization the session's active one; later refreshes keep it."
-  switchOrg(orgId: ID!): SwitchOrgPayload!
-  "Change profile fields: an absent field is unchanged, null clears it."
-  updateProfile(input: UpdateProfileInput!): User!
-  "Change the password; ends every other session of the account."
-  changePassword(input: ChangePasswordInput!): Boolean!
+  "Exchange a refresh token for a new pair. Each refresh token rotates once; presenting a rotated one again after the reuse grace ends the whole session. Errors: AUTHENTICATION_FAILED (unknown, expired, revoked or reused), RATE_LIMIT_EXCEEDED."
+  refreshToken(
+    "The refreshToken of the last login, registration or refresh."
+    refreshToken: String!
+  ): TokenPayload!
+  "Mark the e-mail address verified with the token from the verification mail (single use, valid 24 hours). Errors: VALIDATION_ERROR, INVALID_TOKEN (unknown, expired or used), RATE_LIMIT_EXCEEDED."
+  verifyEmail(
+    "The token from the verification link (` + "`" + `/verify-email?token=…` + "`" + `)."
+    token: String!
+  ): Boolean!
+  "Send a new verification mail if the address belongs to an unverified account. Always true, whether or not it does (no account enumeration). Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED."
+  resendVerification(
+    "The account's address: a valid e-mail address, at most 254 characters."
+    email: String!
+  ): Boolean!
+  "Send a password reset mail if the address belongs to an account. Always true, whether or not it does. Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED."
+  forgotPassword(
+    "The account's address: a valid e-mail address, at most 254 characters."
+    email: String!
+  ): Boolean!
+  "Set a new password with the token from the reset mail (single use, valid 1 hour); ends every session of the account and marks its address verified. Errors: VALIDATION_ERROR, INVALID_TOKEN, RATE_LIMIT_EXCEEDED."
+  resetPassword(
+    "The token and the new password."
+    input: ResetPasswordInput!
+  ): Boolean!
+  "Make another organization the session's active one (the org claim); later refreshes keep it. Bearer. Errors: AUTHENTICATION_FAILED, FORBIDDEN (details.required_permission org:access: not a member)."
+  switchOrg(
+    "An organization the caller is a member of."
+    orgId: ID!
+  ): SwitchOrgPayload!
+  "Change profile fields: an absent field is unchanged, null clears it. Bearer. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, CONFLICT (details.field username)."
+  updateProfile(
+    "The fields to change."
+    input: UpdateProfileInput!
+  ): User!
+  "Change the password; ends every other session of the account (this one stays). A wrong currentPassword counts as a failed login. Bearer. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_PASSWORD, RATE_LIMIT_EXCEEDED."
+  changePassword(
+    "The current and the new password."
+    input: ChangePasswordInput!
+  ): Boolean!
   """
   Erase the signed-in account after checking its current password (the same limits as
   changePassword; a wrong password is INVALID_PASSWORD and counts as a failed login).
@@ -1114,194 +1169,366 @@ type Mutation {
   addressed to it and its sole-member workspaces are deleted; its audit events are kept
   without IP or user agent. CONFLICT (details.org_id) while it is the only owner of an
   organization with other members: make another member an owner first. Answers true;
-  the access token stops working at once.
+  the access token stops working at once. Bearer. Errors: AUTHENTICATION_FAILED,
+  VALIDATION_ERROR, INVALID_PASSWORD, CONFLICT, RATE_LIMIT_EXCEEDED.
   """
-  deleteAccount(currentPassword: String!): Boolean!
-  "Create an organization; the caller becomes its owner."
-  createOrganization(name: String!): OrganizationMembership!
-  "Invite an address into an organization (owners and admins; only owners invite owners). Replaces a pending invite of the same address."
-  createInvite(orgId: ID!, email: String!, role: OrgRole!): Invite!
-  "Withdraw a pending invitation (owners and admins of its organization)."
-  revokeInvite(id: ID!): Boolean!
-  "Join the organization of an invitation addressed to the caller's e-mail."
-  acceptInvite(token: String!): OrganizationMembership!
-  "Change a member's role: owners change anyone; admins change admins and members; only owners make owners; the last owner stays an owner."
-  setMemberRole(orgId: ID!, userId: ID!, role: OrgRole!): Member!
-  "Remove a member (or leave, with your own userId). Takes effect at once: their sessions fall back to their personal workspace."
-  removeMember(orgId: ID!, userId: ID!): Boolean!
-  "End one of the caller's sessions (the current one included)."
-  revokeSession(id: ID!): Boolean!
-  "End every session of the caller but the current one; answers how many ended."
+  deleteAccount(
+    "The account's password now, at most 128 characters."
+    currentPassword: String!
+  ): Boolean!
+  "Create an organization; the caller becomes its owner. Bearer. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR."
+  createOrganization(
+    "1–100 characters, surrounding spaces removed."
+    name: String!
+  ): OrganizationMembership!
+  "Invite an address into an organization and mail it an /accept-invite link (valid 7 days). Replaces a pending invite of the same address. Bearer; owners and admins; only owners invite owners. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, FORBIDDEN (org:invite, org:owner), RATE_LIMIT_EXCEEDED."
+  createInvite(
+    "The organization's id."
+    orgId: ID!
+    "The invitee's address: a valid e-mail address, at most 254 characters."
+    email: String!
+    "The role the invitee gets on accepting."
+    role: OrgRole!
+  ): Invite!
+  "Withdraw a pending invitation. Bearer; owners and admins of its organization. Errors: AUTHENTICATION_FAILED, FORBIDDEN (org:invite; also for an unknown id)."
+  revokeInvite(
+    "The invitation's id."
+    id: ID!
+  ): Boolean!
+  "Join the organization of an invitation addressed to the caller's e-mail; an existing membership keeps its role. Bearer. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_TOKEN (unknown, used, expired or revoked), FORBIDDEN (details.required_permission invite:accept: addressed to another e-mail)."
+  acceptInvite(
+    "The token from the invitation link."
+    token: String!
+  ): OrganizationMembership!
+  "Change a member's role: owners change anyone; admins change admins and members; only owners make owners; the last owner stays an owner. Bearer. Errors: AUTHENTICATION_FAILED, FORBIDDEN (org:members, org:owner), NOT_FOUND (not a member), CONFLICT (the last owner)."
+  setMemberRole(
+    "The organization's id."
+    orgId: ID!
+    "The member's user id."
+    userId: ID!
+    "The new role."
+    role: OrgRole!
+  ): Member!
+  "Remove a member (or leave, with your own userId). Takes effect at once: their sessions fall back to their personal workspace. Bearer. Errors: AUTHENTICATION_FAILED, FORBIDDEN (org:members, org:owner), NOT_FOUND (not a member), CONFLICT (the last owner)."
+  removeMember(
+    "The organization's id."
+    orgId: ID!
+    "The member's user id."
+    userId: ID!
+  ): Boolean!
+  "End one of the caller's sessions (the current one included). Bearer. Errors: AUTHENTICATION_FAILED, NOT_FOUND (not a live session of the caller)."
+  revokeSession(
+    "The session's id (Session.id)."
+    id: ID!
+  ): Boolean!
+  "End every session of the caller but the current one; answers how many ended. Bearer. Errors: AUTHENTICATION_FAILED."
   revokeOtherSessions: Int!
 }
 
+"A signed-in browser or device: one login and the refreshes that followed it."
 type Session {
+  "The session's id (the sid claim of its access tokens)."
   id: ID!
+  "When the login happened."
   createdAt: DateTime!
   "The last login, refresh or organization switch."
   lastUsedAt: DateTime!
-  "The absolute end of the session."
+  "The absolute end of the session (AUTH_SESSION_MAX_AGE after login)."
   expiresAt: DateTime!
+  "The client address of the login."
   ip: String!
+  "The User-Agent header of the login."
   userAgent: String!
+  "The session's active organization (the org claim), if any."
   activeOrgId: ID
+  "Whether this is the session making the request."
   current: Boolean!
 }
 
+"Something that happened to the caller's account, for its owner to review."
 type AuditEvent {
+  "The event's id."
   id: ID!
-  "registered, login_succeeded, login_failed, logged_out, refresh_reuse_detected, password_changed, password_reset, email_verified, invite_created, invite_accepted, invite_revoked, organization_created, organization_switched, session_revoked, other_sessions_revoked, rate_limited"
-  type: String!
+  "What happened."
+  type: AuditEventType!
+  "The session the event belongs to, when there is one."
   sessionId: ID
+  "The client address of the request."
   ip: String!
+  "The User-Agent header of the request."
   userAgent: String!
   "Non-secret facts about the event, such as an organization id."
   data: JSONObject!
+  "When it happened."
   createdAt: DateTime!
 }
 
+"""
+The kinds of audit events, exactly those the service records. The values are lower case
+because they are the stored names clients already read.
+"""
+enum AuditEventType {
+  "An account was created."
+  registered
+  "A password login succeeded."
+  login_succeeded
+  "A password login failed (wrong password, or a locked or deactivated account)."
+  login_failed
+  "A session ended by logout."
+  logged_out
+  "A rotated refresh token was presented again after the grace: the session was ended."
+  refresh_reuse_detected
+  "The password was changed with the current one."
+  password_changed
+  "The password was set by a reset link or by an operator."
+  password_reset
+  "The e-mail address was verified."
+  email_verified
+  "An invitation was sent."
+  invite_created
+  "An invitation was accepted."
+  invite_accepted
+  "An invitation was withdrawn."
+  invite_revoked
+  "An organization was created."
+  organization_created
+  "The session's active organization changed."
+  organization_switched
+  "One session was ended by the account's owner."
+  session_revoked
+  "Every other session was ended by the account's owner."
+  other_sessions_revoked
+  "A rate limit refused a request."
+  rate_limited
+  "A member's role in an organization changed."
+  member_role_changed
+  "A member left or was removed from an organization."
+  member_removed
+  "Too many failed logins in a row: password login is disabled until a password reset, and a reset link was mailed."
+  account_locked
+}
+
+"One page of audit events."
 type AuditEventPage {
+  "The events, newest first."
   events: [AuditEvent!]!
   "Pass as after to get the next page; null on the last page."
   nextCursor: String
 }
 
+"A member's role in an organization."
 enum OrgRole {
+  "Everything admins do, and making or removing owners. An organization always keeps one."
   OWNER
+  "Invites, lists and revokes invitations; manages admins and members."
   ADMIN
+  "Belongs to the organization and may list its members."
   MEMBER
 }
 
+"A workspace users belong to."
 type Organization {
+  "The organization's id (the org claim)."
   id: ID!
+  "Its name, 1–100 characters."
   name: String!
   "The workspace created with the account."
   personal: Boolean!
+  "When it was created."
   createdAt: DateTime!
 }
 
+"An organization the caller belongs to, with the caller's role in it."
 type OrganizationMembership {
+  "The organization."
   organization: Organization!
+  "The caller's role."
   role: OrgRole!
   "Whether it is the current session's active organization (the org claim)."
   active: Boolean!
 }
 
+"A member of an organization."
 type Member {
+  "The member's user id."
   userId: ID!
+  "The member's username."
   username: String!
+  "The member's e-mail address."
   email: String!
+  "The member's role."
   role: OrgRole!
+  "When the member joined."
   joinedAt: DateTime!
 }
 
+"A pending invitation into an organization."
 type Invite {
+  "The invitation's id."
   id: ID!
+  "The organization invited into."
   orgId: ID!
+  "The invited address."
   email: String!
+  "The role the invitee gets."
   role: OrgRole!
+  "The user who sent it (null once that account is gone)."
   invitedBy: ID
+  "When it was sent."
   createdAt: DateTime!
+  "When it stops being usable."
   expiresAt: DateTime!
 }
 
+"Public settings."
 type AuthConfig {
+  "Whether anyone may register (false: only with an invitation)."
   allowRegistration: Boolean!
 }
 
+"What an invitation token is good for."
 type InviteInfo {
+  "The invited address; null when the token is not usable."
   email: String
+  "Whether the token can still be accepted."
   valid: Boolean!
 }
 
+"An account."
 type User {
+  "The user's id (the sub claim)."
   id: ID!
+  "The e-mail address, as normalized at registration (domain lower-cased)."
   email: String!
+  "The username, 3–32 characters."
   username: String!
+  "The full name, if given."
   fullName: String
+  "How the account signs in: local for a password."
   authProvider: String!
+  "False once an operator deactivated the account."
   isActive: Boolean!
+  "Whether the e-mail address was verified."
   isVerified: Boolean!
+  "Global roles; starts as [\"user\"]."
   roles: [String!]!
+  "An absolute http(s) URL, if given."
   avatarUrl: String
+  "A short biography, if given."
   bio: String
+  "An IANA time zone name, if given."
   timezone: String
+  "A BCP 47 language tag, if given."
   locale: String
+  "Client-defined preferences ({} when empty)."
   preferences: JSONObject!
+  "Client-defined settings ({} when empty)."
   settings: JSONObject!
+  "When the account was created."
   createdAt: DateTime!
+  "When the account last changed."
   updatedAt: DateTime!
+  "The last successful login, if any."
   lastLogin: DateTime
+  "The personal workspace's organization id."
   defaultWorkspaceId: ID
+  "Whether the account has a password (always true for local accounts)."
   hasPassword: Boolean!
 }
 
+"A new session: its tokens and the user."
 type AuthPayload {
+  "A signed JWT (typ at+jwt) for the Authorization: Bearer header; expires after expiresIn seconds."
   accessToken: String!
+  "An opaque token for refreshToken; rotates on each use."
   refreshToken: String!
   "Always \"bearer\"."
   tokenType: String!
   "Lifetime of the access token in seconds."
   expiresIn: Int!
+  "The signed-in user."
   user: User!
 }
 
+"A rotated token pair."
 type TokenPayload {
+  "A new access token."
   accessToken: String!
+  "The next refresh token; the one presented is spent."
   refreshToken: String!
+  "Always \"bearer\"."
   tokenType: String!
+  "Lifetime of the access token in seconds."
   expiresIn: Int!
 }
 
+"An access token for the newly active organization."
 type SwitchOrgPayload {
+  "A new access token whose org claim is orgId."
   accessToken: String!
+  "Always \"bearer\"."
   tokenType: String!
+  "Lifetime of the access token in seconds."
   expiresIn: Int!
+  "The now active organization."
   orgId: ID!
 }
 
+"A new account."
 input RegisterInput {
-  "A valid address, at most 254 characters; unique ignoring case."
+  "A valid e-mail address, at most 254 characters; unique ignoring case."
   email: String!
   "3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case."
   username: String!
-  "8–128 characters."
+  "8–128 characters, not a common password, not the username or the e-mail."
   password: String!
+  "At most 255 characters."
   fullName: String
   "An invitation token: joins the inviting organization (and admits while registration is closed)."
   inviteToken: String
 }
 
+"Credentials."
 input LoginInput {
   "A username or an e-mail address."
   username: String!
+  "The password, exactly as set (no length rule here)."
   password: String!
 }
 
+"A password reset."
 input ResetPasswordInput {
+  "The token from the reset link (` + "`" + `/reset-password?token=…` + "`" + `)."
   token: String!
-  "8–128 characters."
+  "8–128 characters, not a common password, not the username or the e-mail."
   newPassword: String!
 }
 
+"A password change."
 input ChangePasswordInput {
+  "The password now, at most 128 characters."
   currentPassword: String!
-  "8–128 characters."
+  "8–128 characters, not a common password, not the username or the e-mail."
   newPassword: String!
 }
 
+"Profile changes: an absent field is unchanged, null clears it."
 input UpdateProfileInput {
+  "At most 255 characters."
   fullName: String @goField(omittable: true)
-  "An absolute http(s) URL."
+  "An absolute http(s) URL, at most 2048 characters."
   avatarUrl: String @goField(omittable: true)
+  "At most 5000 characters."
   bio: String @goField(omittable: true)
   "An IANA time zone name such as Europe/Paris."
   timezone: String @goField(omittable: true)
   "A BCP 47 language tag such as en-US."
   locale: String @goField(omittable: true)
+  "A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON."
   preferences: JSONObject @goField(omittable: true)
+  "A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON."
   settings: JSONObject @goField(omittable: true)
-  "3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case."
+  "3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case. Cannot be null."
   username: String @goField(omittable: true)
 }
 `, BuiltIn: false},
@@ -2127,15 +2354,15 @@ func (ec *executionContext) _AuditEvent_type(ctx context.Context, field graphql.
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.AuditEventType) graphql.Marshaler {
+			return ec.marshalNAuditEventType2authbffᚋgraphᚋmodelᚐAuditEventType(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_AuditEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "AuditEventType")
 }
 
 func (ec *executionContext) _AuditEvent_sessionId(ctx context.Context, field graphql.CollectedField, obj *model.AuditEvent) (ret graphql.Marshaler) {
@@ -7740,6 +7967,16 @@ func (ec *executionContext) marshalNAuditEventPage2ᚖauthbffᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._AuditEventPage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAuditEventType2authbffᚋgraphᚋmodelᚐAuditEventType(ctx context.Context, v any) (model.AuditEventType, error) {
+	var res model.AuditEventType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditEventType2authbffᚋgraphᚋmodelᚐAuditEventType(ctx context.Context, sel ast.SelectionSet, v model.AuditEventType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNAuthConfig2ᚖauthbffᚋgraphᚋmodelᚐAuthConfig(ctx context.Context, sel ast.SelectionSet, v *model.AuthConfig) graphql.Marshaler {

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"strings"
+
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -13,6 +15,15 @@ import (
 func validationRules(maxDepth, maxRootFields int, introspection bool) func() *rules.Rules {
 	return func() *rules.Rules {
 		r := rules.NewDefaultRules()
+		// No "Did you mean" suggestions: each costs an edit distance between every
+		// unknown name and every candidate name, which a document can multiply by the
+		// thousand (gqlgen swaps FieldsOnCorrectType and ScalarLeafs itself, see
+		// configure; introspection and the playground's completion give the same help).
+		for _, rule := range []core.Rule{rules.KnownArgumentNamesRuleWithoutSuggestions,
+			rules.KnownTypeNamesRuleWithoutSuggestions, rules.ValuesOfCorrectTypeRuleWithoutSuggestions} {
+			r.RemoveRule(strings.TrimSuffix(rule.Name, "WithoutSuggestions"))
+			r.AddRule(rule.Name, rule.RuleFunc)
+		}
 		r.AddRule("MaxDepth", depthRule(maxDepth))
 		r.AddRule("MaxRootFields", rootFieldsRule(maxRootFields))
 		if !introspection {
@@ -93,7 +104,8 @@ func (d *depthWalker) fragment(name string) int {
 func rootFieldsRule(limit int) core.RuleFunc {
 	return func(observers *core.Events, addError core.AddErrFunc) {
 		observers.OnOperation(func(w *core.Walker, op *ast.OperationDefinition) {
-			if n := countFields(w.Document, op.SelectionSet, map[string]bool{}); n > limit {
+			c := rootCounter{doc: w.Document, memo: map[string]int{}}
+			if n := c.fields(op.SelectionSet); n > limit {
 				addError(core.Message("Too many root fields: %d exceeds the limit of %d per operation", n, limit),
 					core.At(op.Position))
 			}
@@ -101,20 +113,32 @@ func rootFieldsRule(limit int) core.RuleFunc {
 	}
 }
 
-func countFields(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bool) int {
+// rootCounter counts the fields of a selection set, through inline fragments and
+// fragment spreads, each fragment's count computed once (a fragment spread twice by
+// each of a chain of fragments would otherwise be counted 2^n times over).
+type rootCounter struct {
+	doc  *ast.QueryDocument
+	memo map[string]int
+}
+
+func (c *rootCounter) fields(set ast.SelectionSet) int {
 	n := 0
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			n++
 		case *ast.InlineFragment:
-			n += countFields(doc, s.SelectionSet, seen)
+			n = sat(n, c.fields(s.SelectionSet))
 		case *ast.FragmentSpread:
-			if f := doc.Fragments.ForName(s.Name); f != nil && !seen[s.Name] {
-				seen[s.Name] = true
-				n += countFields(doc, f.SelectionSet, seen)
-				delete(seen, s.Name)
+			m, ok := c.memo[s.Name]
+			if !ok {
+				c.memo[s.Name] = 0 // a cycle: NoFragmentCycles reports it
+				if f := c.doc.Fragments.ForName(s.Name); f != nil {
+					m = c.fields(f.SelectionSet)
+				}
+				c.memo[s.Name] = m
 			}
+			n = sat(n, m)
 		}
 	}
 	return n

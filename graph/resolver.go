@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -32,6 +33,9 @@ type Options struct {
 	MaxDepth         int   // deepest field nesting (0: 12)
 	MaxComplexity    int   // gqlgen complexity, one per field (0: 1000)
 	MaxRootFields    int   // root fields (aliases) per operation (0: 50)
+	// MaxExpandedNodes caps selections, argument values and directives of a document
+	// expanded through its fragments (0: ParserTokenLimit); see cost.go.
+	MaxExpandedNodes int
 }
 
 func (o Options) withDefaults() Options {
@@ -46,6 +50,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRootFields <= 0 {
 		o.MaxRootFields = 50
+	}
+	if o.MaxExpandedNodes <= 0 {
+		o.MaxExpandedNodes = o.ParserTokenLimit
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
@@ -64,23 +71,42 @@ type configurable interface {
 	SetDisableSuggestion(bool)
 }
 
-func (r *Resolver) configure(c configurable, o Options) {
-	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+func (r *Resolver) configure(c configurable, o Options, cache graphql.Cache[*ast.QueryDocument]) {
+	c.SetQueryCache(cache)
 	c.SetParserTokenLimit(o.ParserTokenLimit)
 	c.SetErrorPresenter(r.presentError)
 	c.SetRecoverFunc(r.recoverPanic)
 	c.Use(operationInfo{})
+	// Never "Did you mean" suggestions: see validationRules.
+	c.SetDisableSuggestion(true)
 	if o.Introspection {
 		c.Use(extension.Introspection{})
-	} else {
-		c.SetDisableSuggestion(true)
 	}
 }
 
-// NewExecutableSchema builds the gqlgen schema over r.
+// NewExecutableSchema builds the gqlgen schema over r, with the schema clients see
+// (PublicSchema).
 func (r *Resolver) NewExecutableSchema() graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: r})
+	return NewExecutableSchema(Config{Resolvers: r, Schema: publicSchema})
 }
+
+// internalDirectives are gqlgen's code-generation hints: they mean nothing to a client.
+var internalDirectives = []string{"goField"}
+
+// publicSchema is the parsed schema less the internal directives, so that introspection
+// (and the playground's documentation) shows only what clients can use. The directives'
+// uses on definitions stay: introspection never lists applied directives.
+var publicSchema = func() *ast.Schema {
+	full := (&executableSchema{}).Schema()
+	s := *full
+	s.Directives = make(map[string]*ast.DirectiveDefinition, len(full.Directives))
+	for name, d := range full.Directives {
+		if !slices.Contains(internalDirectives, name) {
+			s.Directives[name] = d
+		}
+	}
+	return &s
+}()
 
 // NewExecutor returns an executor for running persisted operations in-process (the REST
 // adapter), configured as the /graphql handler except for the limits on documents
@@ -89,7 +115,7 @@ func (r *Resolver) NewExecutableSchema() graphql.ExecutableSchema {
 func (r *Resolver) NewExecutor(o Options) *executor.Executor {
 	o = o.withDefaults()
 	x := executor.New(r.NewExecutableSchema())
-	r.configure(x, o)
+	r.configure(x, o, lru.New[*ast.QueryDocument](1000))
 	return x
 }
 
@@ -101,8 +127,10 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes})
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(refuseTransport{})
-	r.configure(srv, o)
-	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	cache := lru.New[*ast.QueryDocument](1000)
+	r.configure(srv, o, cache)
+	srv.Use(costExtension{limits: costLimitsFor(o), tokenLimit: o.ParserTokenLimit, cache: cache})
+	srv.Use(&complexityLimit{limit: o.MaxComplexity})
 	srv.SetValidationRulesFn(validationRules(o.MaxDepth, o.MaxRootFields, o.Introspection))
 	return srv
 }

@@ -1,12 +1,14 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -33,9 +35,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	w.Header().Set("Content-Type", "application/json")
 	start := graphql.Now()
 	var params graphql.RawParams
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, t.maxBody))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		err = dec.Decode(&params)
+	}
+	if err != nil {
 		status, msg := http.StatusBadRequest, "The request body is not a valid GraphQL request (a JSON object with a query)."
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -46,16 +52,37 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			Extensions: map[string]any{"code": codeForStatus(status)}}}})
 		return
 	}
+	if gerr, bad := unicodeRefusal(body, []any{"variables"}, params.Variables); gerr != nil {
+		if bad {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{gerr}})
+		return
+	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	rc, opErr := exec.CreateOperationContext(ctx, &params)
 	if opErr != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), capErrors(opErr))
 		writeResponse(w, resp)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// maxDocumentErrors is how many errors about a document an answer lists (graphql-js
+// stops at 100 too): a document with thousands of unknown fields would otherwise cost
+// more to present and send than to validate.
+const maxDocumentErrors = 100
+
+func capErrors(list gqlerror.List) gqlerror.List {
+	if len(list) <= maxDocumentErrors {
+		return list
+	}
+	more := gqlerror.Errorf("Too many errors: %d in all; the first %d are shown", len(list), maxDocumentErrors)
+	more.Extensions = map[string]any{"code": list[0].Extensions["code"]}
+	return append(list[:maxDocumentErrors:maxDocumentErrors], more)
 }
 
 func codeForStatus(status int) string {
@@ -91,6 +118,12 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
 	}
 	q := r.URL.Query()
+	for _, k := range []string{"query", "operationName"} {
+		if !utf8.ValidString(q.Get(k)) {
+			fail(http.StatusBadRequest, "BAD_REQUEST", "The request is not valid UTF-8 text.")
+			return
+		}
+	}
 	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
 	params.ReadTime.Start = graphql.Now()
 	if v := q.Get("variables"); v != "" {
@@ -100,11 +133,18 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 			fail(http.StatusBadRequest, "BAD_REQUEST", "The variables parameter is not a JSON object.")
 			return
 		}
+		if gerr, bad := unicodeRefusal([]byte(v), nil, params.Variables); gerr != nil {
+			if bad {
+				w.WriteHeader(http.StatusBadRequest)
+			}
+			writeResponse(w, &graphql.Response{Errors: gqlerror.List{gerr}})
+			return
+		}
 	}
 	params.ReadTime.End = graphql.Now()
 	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), capErrors(opErr)))
 		return
 	}
 	if rc.Operation.Operation != ast.Query {

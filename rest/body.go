@@ -98,6 +98,11 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 				structural[v.name] = entry{typ: "finite_number", loc: append(loc, path...), msg: msgFiniteNumber, input: nil}
 				continue
 			}
+			if path, bad, ok := loneSurrogate(o); ok {
+				// Encode would write U+FFFD: refuse instead, naming where.
+				structural[v.name] = at(append(loc, path...), auth.StringUnicode(v.name, bad))
+				continue
+			}
 			vars[v.name] = json.RawMessage(pyjson.Encode(o))
 		default:
 			s, ok := val.(string)
@@ -151,6 +156,31 @@ func nonFinite(v any) ([]any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// loneSurrogate finds a string (or key) of v that pyjson kept with a lone surrogate
+// (not valid UTF-8): its path and the string.
+func loneSurrogate(v any) ([]any, string, bool) {
+	switch t := v.(type) {
+	case string:
+		return nil, t, !utf8.ValidString(t)
+	case *pyjson.Object:
+		for _, k := range t.Keys {
+			if !utf8.ValidString(k) {
+				return []any{k}, k, true
+			}
+			if p, s, bad := loneSurrogate(t.Values[k]); bad {
+				return append([]any{k}, p...), s, true
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if p, s, bad := loneSurrogate(e); bad {
+				return append([]any{i}, p...), s, true
+			}
+		}
+	}
+	return nil, "", false
 }
 
 // queryVariables fills op's variables from query parameters (the last value of a

@@ -3,6 +3,7 @@ package rest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -103,6 +104,17 @@ func FuzzBearer(f *testing.F) {
 	})
 }
 
+// fragmentDAGSeed is a chain of n fragments each spreading the next twice.
+func fragmentDAGSeed(n int) string {
+	var b strings.Builder
+	b.WriteString("query { ...F0 }\n")
+	for i := range n {
+		fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ... on Query { ...F%d } }\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "fragment F%d on Query { __typename }\n", n)
+	return b.String()
+}
+
 // FuzzGraphQL feeds arbitrary documents, variables and operation names to /graphql.
 func FuzzGraphQL(f *testing.F) {
 	for _, s := range [][2]string{
@@ -115,6 +127,21 @@ func FuzzGraphQL(f *testing.F) {
 		{strings.Repeat("{ me ", 200) + strings.Repeat("}", 200), `{}`},
 		{`mutation($p: JSONObject) { updateProfile(input:{preferences:$p}) { id } }`, `{"p":[1]}`},
 		{`{ auditEvents(first: -1, after: "!!") { nextCursor } }`, `{}`},
+		// Costly shapes (issue 8 §1): a fragment DAG, a repeated field, repeated aliases,
+		// directives, variables, nested inline fragments, deep nesting, a fragment cycle
+		// under a field.
+		{fragmentDAGSeed(8), `{}`},
+		{"{ authConfig { " + strings.Repeat("allowRegistration ", 40) + "} }", `{}`},
+		{"{ authConfig { a: allowRegistration a: allowRegistration b: allowRegistration } }", `{}`},
+		{"{ authConfig { allowRegistration " + strings.Repeat("@include(if: true) ", 10) + "} }", `{}`},
+		{`query($a: Boolean = true, $b: Boolean!) { authConfig { allowRegistration @skip(if: $a) @include(if: $b) } }`, `{"b": true}`},
+		{strings.Repeat("{ ... on Query ", 12) + "{ __typename }" + strings.Repeat(" }", 12), `{}`},
+		{strings.Repeat("[", 130) + strings.Repeat("]", 130), `{}`},
+		{`{ me { ...U } } fragment U on User { id ...V } fragment V on User { ...U }`, `{}`},
+		// Lone surrogates (issue 8 §6), in a literal and in a variable.
+		{`{ inviteInfo(token: "a\ud800b") { valid } }`, `{}`},
+		{`query($t: String!) { inviteInfo(token: $t) { valid } }`, `{"t":"\udc00"}`},
+		{`mutation($p: JSONObject) { updateProfile(input:{preferences:$p}) { id } }`, `{"p":{"\ud800":["\ud83d\ude00"]}}`},
 	} {
 		f.Add(s[0], s[1], "")
 	}

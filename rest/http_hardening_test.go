@@ -163,6 +163,27 @@ func TestCORS(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrPreflightFromOtherOriginIsAClear403", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, allowApp)
+		for _, path := range []string{pLogin, "/graphql", "/no/such/route"} {
+			r := preflight(e, "http://localhost:9999", path)
+			wantError(t, r, http.StatusForbidden, "FORBIDDEN",
+				"CORS preflight refused: this origin, method or header is not allowed (see AUTH_CORS_ORIGINS)",
+				`{"origin":"http://localhost:9999"}`)
+			noCORS(t, r)
+		}
+		// An allowed origin asking for a method the API never takes is refused alike.
+		r := e.Do(http.MethodOptions, pLogin, nil, "", "Origin", app, "Access-Control-Request-Method", http.MethodDelete)
+		if r.Status != http.StatusForbidden {
+			t.Errorf("DELETE preflight: %d", r.Status)
+		}
+		// An allowed preflight is a 204.
+		if r := preflight(e, app, pLogin); r.Status != http.StatusNoContent {
+			t.Errorf("allowed preflight: %d", r.Status)
+		}
+	})
+
 	t.Run("ErrNoOriginsConfiguredNoCORSHeaders", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/cors"
 
@@ -23,9 +22,14 @@ import (
 
 // Options configures the HTTP surface.
 type Options struct {
-	Resolver     *graph.Resolver
-	GraphQL      graph.Options
-	Playground   bool // GraphiQL at /playground
+	Resolver   *graph.Resolver
+	GraphQL    graph.Options
+	Playground bool // GraphiQL at /playground
+	// Docs serves /openapi.json and Swagger UI at /docs (AUTH_DOCS).
+	Docs bool
+	// Pages serves the built-in pages e-mail links lead to when no front end is
+	// configured: /verify-email, /reset-password, /accept-invite.
+	Pages        bool
 	Log          *slog.Logger
 	Now          func() time.Time
 	MaxBodyBytes int64 // default 1 MiB
@@ -79,15 +83,17 @@ func NewRouter(o Options) (http.Handler, error) {
 	r.Use(o.requestContext, o.recoverer, o.accessLog, securityHeaders, o.timeout(o.RequestTimeout))
 	if len(o.CORSOrigins) > 0 {
 		r.Use(cors.Handler(cors.Options{
-			AllowedOrigins:   o.CORSOrigins,
-			AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
-			AllowedHeaders:   []string{"Authorization", "Content-Type"},
-			ExposedHeaders:   []string{"Retry-After", "X-Request-ID", "WWW-Authenticate"},
-			AllowCredentials: false, // tokens travel in the Authorization header, never in cookies
-			MaxAge:           600,
-		}))
+			AllowedOrigins:     o.CORSOrigins,
+			AllowedMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodOptions},
+			AllowedHeaders:     []string{"Authorization", "Content-Type"},
+			ExposedHeaders:     []string{"Retry-After", "X-Request-ID", "WWW-Authenticate"},
+			AllowCredentials:   false, // tokens travel in the Authorization header, never in cookies
+			MaxAge:             600,
+			OptionsPassthrough: true, // preflightAnswer answers
+		}), o.preflightAnswer)
 	}
 	var loadErr error
+	var ops []*operation
 	r.Route(Prefix, func(sub chi.Router) {
 		for _, rt := range routes {
 			op, err := loadOperation(schema, rt.op)
@@ -95,6 +101,7 @@ func NewRouter(o Options) (http.Handler, error) {
 				loadErr = err
 				return
 			}
+			ops = append(ops, op)
 			sub.Method(rt.method, rt.path, a.handle(rt, op))
 			allowed[Prefix+rt.path] = append(allowed[Prefix+rt.path], rt.method)
 		}
@@ -118,9 +125,8 @@ func NewRouter(o Options) (http.Handler, error) {
 	r.Get("/graphql", gql.ServeHTTP)
 	r.Post("/graphql", gql.ServeHTTP)
 	allowed["/graphql"] = []string{http.MethodGet, http.MethodPost}
-	if o.Playground {
-		r.Get("/playground", playground.Handler("authbff GraphQL", "/graphql"))
-		allowed["/playground"] = []string{http.MethodGet}
+	if err := o.mountExplore(r, allowed, schema, ops); err != nil {
+		return nil, err
 	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, &auth.Error{Code: auth.CodeNotFound, Message: "Not Found"}, "", o.Now())
@@ -132,6 +138,27 @@ func NewRouter(o Options) (http.Handler, error) {
 		writeError(w, &auth.Error{Code: auth.CodeMethodNotAllowed, Message: "Method Not Allowed"}, "", o.Now())
 	})
 	return r, nil
+}
+
+// preflightAnswer answers a CORS preflight once the cors handler has judged it: 204 when
+// it allowed it, else a clear 403 FORBIDDEN envelope naming the origin (rather than the
+// 405 an OPTIONS request would otherwise get), so that a developer sees why in the
+// browser's network tab. Other requests pass.
+func (o Options) preflightAnswer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if r.Method != http.MethodOptions || origin == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if w.Header().Get("Access-Control-Allow-Origin") != "" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeError(w, &auth.Error{Code: auth.CodeForbidden,
+			Message: "CORS preflight refused: this origin, method or header is not allowed (see AUTH_CORS_ORIGINS)",
+			Details: map[string]any{"origin": origin}}, "", o.Now())
+	})
 }
 
 // requestContext gives each request an id (X-Request-ID), the caller's address and user
@@ -268,8 +295,6 @@ func securityHeaders(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		case "/.well-known/jwks.json":
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		case "/playground":
-			h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -116,7 +116,12 @@ func TestValidationBadJSON(t *testing.T) {
 		{name: "IndexInCodePoints", path: pForgot, body: `{"é": }`, want: bad("6", "Expecting value")},
 		{name: "IndexAfterBOM", path: pForgot, body: "\ufeff{\"email\": }", want: bad("10", "Expecting value")},
 		{name: "SingleQuotes", path: pForgot, body: `{'email': 1}`, want: bad("1", "Expecting property name enclosed in double quotes")},
-		{name: "TrailingComma", path: pForgot, body: `{"email":"a",}`, want: bad("13", "Expecting property name enclosed in double quotes")},
+		// CPython 3.13 (CONTRACT.md §3): at the comma's index.
+		{name: "TrailingCommaObject", path: pForgot, body: `{"email":"a",}`, want: bad("12", "Illegal trailing comma before end of object")},
+		{name: "TrailingCommaObjectSpaced", path: pForgot, body: "{\"email\":\"a\" ,\n }", want: bad("13", "Illegal trailing comma before end of object")},
+		{name: "TrailingCommaArray", method: http.MethodPut, path: pProfile, auth: true, body: `{"preferences":[1,]}`,
+			want: bad("17", "Illegal trailing comma before end of array")},
+		{name: "CommaWithoutValue", path: pForgot, body: `{"email":"a",,}`, want: bad("13", "Expecting property name enclosed in double quotes")},
 		{name: "Unclosed", path: pForgot, body: `{"email": "a"`, want: bad("13", "Expecting ',' delimiter")},
 		{name: "MissingColon", path: pForgot, body: `{"email" "a"}`, want: bad("9", "Expecting ':' delimiter")},
 		{name: "ExtraData", path: pForgot, body: `{"email": "a@example.com"} x`, want: bad("27", "Extra data")},
@@ -562,4 +567,31 @@ func TestPasswordPolicy(t *testing.T) {
 			wantValueErrors(t, r, [][2]string{{c.field, "[redacted]"}})
 		})
 	}
+}
+
+// TestValidationLoneSurrogates (issue 8 §6): a lone surrogate in a string (an escape
+// such as "\ud800", or its raw bytes, which Python's decoder accepts) is a 422
+// string_unicode entry naming the field, never a silent U+FFFD: two different
+// passwords must not become one. Invalid UTF-8, raw surrogate bytes included (ED A0 80:
+// no UTF-8 encoder writes them), stays a 400.
+func TestValidationLoneSurrogates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.Do(http.MethodPost, pForgot, "{\"email\":\"a\xed\xa0\x80@example.com\"}", "")
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"BAD_REQUEST"`) {
+		t.Errorf("raw surrogate bytes: %d %s", r.Status, r.Body)
+	}
+	const msg = "Input should be a valid string, unable to parse raw data as a unicode string"
+	runValidationCases(t, []vcase{
+		{name: "LoginPasswordRedacted", path: pLogin, body: `{"username":"vera","password":"\ud800-correct-horse"}`,
+			want: detail(entry("string_unicode", `["body","password"]`, msg, `"[redacted]"`, ""))},
+		{name: "LowSurrogateUsername", path: pLogin, body: `{"username":"ve\udc00ra","password":"x"}`,
+			want: detail(entry("string_unicode", `["body","username"]`, msg, `"ve�ra"`, ""))},
+		{name: "ProfileFullName", method: http.MethodPut, path: pProfile, auth: true, body: `{"full_name":"Ada \ud800"}`,
+			want: detail(entry("string_unicode", `["body","full_name"]`, msg, `"Ada �"`, ""))},
+		{name: "InsidePreferences", method: http.MethodPut, path: pProfile, auth: true, body: `{"preferences":{"a":["x","\udfff"]}}`,
+			want: detail(entry("string_unicode", `["body","preferences","a",1]`, msg, `"�"`, ""))},
+		{name: "PreferencesKey", method: http.MethodPut, path: pProfile, auth: true, body: `{"settings":{"\ud800":1}}`,
+			want: detail(entry("string_unicode", `["body","settings","�"]`, msg, `"�"`, ""))},
+	})
 }

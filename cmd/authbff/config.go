@@ -4,10 +4,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agnivade/levenshtein"
 
 	"authbff/graph/auth"
 )
@@ -19,11 +24,14 @@ type config struct {
 	SMTPURL        string
 	Introspection  bool
 	Playground     bool
+	Docs           bool // AUTH_DOCS: /openapi.json and Swagger UI at /docs
 	MaxDepth       int
 	MaxComplexity  int
 	MaxRootFields  int
 	TrustedProxies []netip.Prefix
 	CORSOrigins    []string
+	FrontendURL    string // AUTH_FRONTEND_URL; "": e-mail links lead to the built-in pages
+	PublicURL      string // AUTH_PUBLIC_URL: where users reach this server
 	TLSCertFile    string
 	TLSKeyFile     string
 	Auth           auth.Config
@@ -63,6 +71,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SMTPURL:       p.str("AUTH_SMTP_URL", ""),
 		Introspection: p.onOff("AUTH_GRAPHQL_INTROSPECTION", true),
 		Playground:    p.onOff("AUTH_GRAPHQL_PLAYGROUND", true),
+		Docs:          p.onOff("AUTH_DOCS", true),
 		LogLevel:      p.str("AUTH_LOG_LEVEL", "info"),
 		LogFormat:     p.oneOf("AUTH_LOG_FORMAT", "text", "text", "json"),
 		MailTemplates: p.str("AUTH_MAIL_TEMPLATES_DIR", ""),
@@ -70,6 +79,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MaxComplexity: p.integer("AUTH_GRAPHQL_MAX_COMPLEXITY", 1000, 10, 1_000_000),
 		MaxRootFields: p.integer("AUTH_GRAPHQL_MAX_ROOT_FIELDS", 50, 1, 1000),
 		CORSOrigins:   p.list("AUTH_CORS_ORIGINS"),
+		FrontendURL:   p.baseURL("AUTH_FRONTEND_URL", ""),
 		TLSCertFile:   p.str("AUTH_TLS_CERT_FILE", ""),
 		TLSKeyFile:    p.str("AUTH_TLS_KEY_FILE", ""),
 		AutoMigrate:   p.onOff("AUTH_AUTO_MIGRATE", true),
@@ -86,13 +96,21 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Audience:          p.str("AUTH_JWT_AUDIENCE", ""),
 		JWTSecret:         []byte(p.str("AUTH_JWT_SECRET", "")),
 		AuditRetention:    p.duration("AUTH_AUDIT_RETENTION", 365*24*time.Hour),
-		FrontendURL:       strings.TrimRight(p.str("AUTH_FRONTEND_URL", "http://localhost:3000"), "/"),
 		MailFrom:          p.str("AUTH_MAIL_FROM", "no-reply@localhost"),
 		Hash: auth.HashParams{
 			MemoryKiB: uint32(p.integer("AUTH_HASH_MEMORY_KIB", int(auth.DefaultHashParams.MemoryKiB), 8, 4<<20)),
 			Time:      uint32(p.integer("AUTH_HASH_TIME", int(auth.DefaultHashParams.Time), 1, 100)),
 			Threads:   uint8(p.integer("AUTH_HASH_THREADS", int(auth.DefaultHashParams.Threads), 1, 255)),
 		},
+	}
+	c.PublicURL = p.baseURL("AUTH_PUBLIC_URL", defaultPublicURL(c.Addr, c.TLSCertFile != ""))
+	// E-mail links go to the front end when there is one, else to the built-in pages.
+	c.Auth.FrontendURL = c.FrontendURL
+	if c.FrontendURL == "" {
+		c.Auth.FrontendURL = c.PublicURL
+	}
+	if len(c.CORSOrigins) == 0 {
+		c.CORSOrigins = defaultCORSOrigins(c.FrontendURL)
 	}
 	c.Auth.SecretKey = p.secretKey("AUTH_SECRET_KEY", p.str("AUTH_SECRET_KEY", ""))
 	for i, v := range p.list("AUTH_SECRET_KEY_OLD") {
@@ -143,6 +161,78 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, errors.Join(p.errs...)
 }
 
+// devOrigins are the origins an SPA's development server usually runs on (Create React
+// App and Next.js, Vite, webpack-dev-server and Vue CLI), allowed by default when no
+// front end is configured, so that a local SPA works out of the box.
+var devOrigins = []string{
+	"http://localhost:3000", "http://127.0.0.1:3000",
+	"http://localhost:5173", "http://127.0.0.1:5173",
+	"http://localhost:8080", "http://127.0.0.1:8080",
+}
+
+// defaultCORSOrigins is AUTH_CORS_ORIGINS's default: the front end's origin when
+// AUTH_FRONTEND_URL is set, else devOrigins.
+func defaultCORSOrigins(frontend string) []string {
+	if frontend == "" {
+		return slices.Clone(devOrigins)
+	}
+	u, _ := url.Parse(frontend) // checked by baseURL
+	return []string{u.Scheme + "://" + u.Host}
+}
+
+// defaultPublicURL is AUTH_PUBLIC_URL's default: the listen address, with localhost for
+// an empty or wildcard host.
+func defaultPublicURL(addr string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return scheme + "localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return scheme + net.JoinHostPort(host, port)
+}
+
+// knownVars lists every variable loadConfig reads, by reading them.
+func knownVars() []string {
+	var names []string
+	_, _ = loadConfig(func(name string) string {
+		names = append(names, name)
+		return ""
+	})
+	return names
+}
+
+// unknownVars returns a warning for each AUTH_* name in environ (NAME=value entries)
+// that loadConfig does not read, naming the closest known variable: a misspelled
+// variable would otherwise be ignored without a word. AUTH_TEST_* (the tests') pass.
+func unknownVars(environ []string) [][2]string {
+	known := knownVars()
+	var out [][2]string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "AUTH_") || strings.HasPrefix(name, "AUTH_TEST_") || slices.Contains(known, name) {
+			continue
+		}
+		best, dist := "", -1
+		for _, k := range known {
+			d := levenshtein.ComputeDistance(name, k)
+			if strings.HasPrefix(k, name) || strings.HasPrefix(name, k) {
+				d-- // a shortened or extended name: AUTH_SMTP is AUTH_SMTP_URL before AUTH_ADDR
+			}
+			if dist < 0 || d < dist {
+				best, dist = k, d
+			}
+		}
+		out = append(out, [2]string{name, best})
+	}
+	return out
+}
+
 type envParser struct {
 	getenv func(string) string
 	errs   []error
@@ -153,6 +243,20 @@ func (p *envParser) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// baseURL reads an absolute http(s) URL without query or fragment, trailing "/" removed.
+func (p *envParser) baseURL(name, def string) string {
+	v := strings.TrimRight(p.str(name, def), "/")
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want an absolute http(s) URL such as https://auth.example.com", name, v))
+		return def
+	}
+	return v
 }
 
 func (p *envParser) boolean(name string, def bool) bool {

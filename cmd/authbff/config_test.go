@@ -47,7 +47,11 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"MaxComplexity", c.MaxComplexity, 1000},
 		{"MaxRootFields", c.MaxRootFields, 50},
 		{"TrustedProxies", len(c.TrustedProxies), 0},
-		{"CORSOrigins", len(c.CORSOrigins), 0},
+		{"CORSOrigins", c.CORSOrigins, []string{"http://localhost:3000", "http://127.0.0.1:3000",
+			"http://localhost:5173", "http://127.0.0.1:5173", "http://localhost:8080", "http://127.0.0.1:8080"}},
+		{"Docs", c.Docs, true},
+		{"FrontendURL", c.FrontendURL, ""},
+		{"PublicURL", c.PublicURL, "http://localhost:8080"},
 		{"AllowRegistration", c.Auth.AllowRegistration, true},
 		{"AccessTTL", c.Auth.AccessTTL, 15 * time.Minute},
 		{"RefreshTTL", c.Auth.RefreshTTL, 168 * time.Hour},
@@ -56,7 +60,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"Issuer", c.Auth.Issuer, "authbff"},
 		{"Audience", c.Auth.Audience, ""},
 		{"JWTSecret", len(c.Auth.JWTSecret), 0},
-		{"FrontendURL", c.Auth.FrontendURL, "http://localhost:3000"},
+		{"Auth.FrontendURL", c.Auth.FrontendURL, "http://localhost:8080"}, // the built-in pages
 		{"MailFrom", c.Auth.MailFrom, "no-reply@localhost"},
 		{"Hash", c.Auth.Hash, auth.DefaultHashParams},
 		{"RateLimits", c.Auth.RateLimits, auth.DefaultLimits},
@@ -100,6 +104,7 @@ func TestLoadConfigValues(t *testing.T) {
 		{"Playground", c.Playground, false},
 		{"MaxDepth", c.MaxDepth, 6},
 		{"FrontendURL", c.Auth.FrontendURL, "https://app.example"},
+		{"PublicURL", c.PublicURL, "http://127.0.0.1:9999"},
 		{"Hash", c.Auth.Hash, auth.HashParams{MemoryKiB: 64, Time: 1, Threads: auth.DefaultHashParams.Threads}},
 	}
 	for _, k := range checks {
@@ -428,6 +433,68 @@ func TestServeStopsGracefully(t *testing.T) {
 	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		conn.Close()
 		t.Errorf("%s still accepts connections after shutdown", addr)
+	}
+}
+
+// AUTH_PUBLIC_URL defaults to the listen address; e-mail links go to AUTH_FRONTEND_URL when
+// set, else to the built-in pages there; CORS allows the front end's origin by default.
+func TestLoadConfigLinksAndOrigins(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name          string
+		env           []string
+		public, links string
+		origins       []string
+	}{
+		{"DefaultPort", []string{"AUTH_ADDR", ":9000"}, "http://localhost:9000", "http://localhost:9000", nil},
+		{"Wildcard", []string{"AUTH_ADDR", "0.0.0.0:9000"}, "http://localhost:9000", "http://localhost:9000", nil},
+		{"IPv6", []string{"AUTH_ADDR", "[::1]:9000"}, "http://[::1]:9000", "http://[::1]:9000", nil},
+		{"Public", []string{"AUTH_PUBLIC_URL", "https://auth.example.com/"}, "https://auth.example.com", "https://auth.example.com", nil},
+		{"Frontend", []string{"AUTH_FRONTEND_URL", "https://app.example.com/base/"}, "http://localhost:8080",
+			"https://app.example.com/base", []string{"https://app.example.com"}},
+		{"ExplicitOriginsReplace", []string{"AUTH_FRONTEND_URL", "https://app.example.com", "AUTH_CORS_ORIGINS", "https://a.example"},
+			"http://localhost:8080", "https://app.example.com", []string{"https://a.example"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := loadConfig(fakeEnv(c.env...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.PublicURL != c.public || cfg.Auth.FrontendURL != c.links {
+				t.Errorf("public %q links %q; want %q %q", cfg.PublicURL, cfg.Auth.FrontendURL, c.public, c.links)
+			}
+			if c.origins != nil && !reflect.DeepEqual(cfg.CORSOrigins, c.origins) {
+				t.Errorf("CORS origins %v, want %v", cfg.CORSOrigins, c.origins)
+			}
+		})
+	}
+	for _, bad := range []string{"localhost:3000", "ftp://x.example", "https://x.example/?a=1", "https://user:pw@x.example"} {
+		if _, err := loadConfig(fakeEnv("AUTH_FRONTEND_URL", bad)); err == nil || !strings.Contains(err.Error(), "AUTH_FRONTEND_URL") {
+			t.Errorf("AUTH_FRONTEND_URL=%s: %v", bad, err)
+		}
+		if _, err := loadConfig(fakeEnv("AUTH_PUBLIC_URL", bad)); err == nil || !strings.Contains(err.Error(), "AUTH_PUBLIC_URL") {
+			t.Errorf("AUTH_PUBLIC_URL=%s: %v", bad, err)
+		}
+	}
+}
+
+// A misspelled AUTH_* variable is reported with the closest known one.
+func TestUnknownVariables(t *testing.T) {
+	t.Parallel()
+	got := unknownVars([]string{"AUTH_ALLOW_REGISTRATON=false", "AUTH_ADDR=:1", "PATH=/bin", "AUTH_SMTP=x",
+		"AUTH_TEST_POSTGRES_URL=postgres://", "AUTH_GRAPHQL_PLAYGROUD=off"})
+	want := [][2]string{
+		{"AUTH_ALLOW_REGISTRATON", "AUTH_ALLOW_REGISTRATION"},
+		{"AUTH_SMTP", "AUTH_SMTP_URL"},
+		{"AUTH_GRAPHQL_PLAYGROUD", "AUTH_GRAPHQL_PLAYGROUND"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("unknownVars = %v, want %v", got, want)
+	}
+	for _, name := range []string{"AUTH_DOCS", "AUTH_PUBLIC_URL", "AUTH_FRONTEND_URL", "AUTH_CORS_ORIGINS"} {
+		if !slices.Contains(knownVars(), name) {
+			t.Errorf("%s is not known", name)
+		}
 	}
 }
 

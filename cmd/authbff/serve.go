@@ -44,6 +44,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 	}
 	log := newLogger(std.err, cfg.LogLevel, cfg.LogFormat)
 	applyMemorySettings(cfg, log)
+	for _, u := range unknownVars(os.Environ()) {
+		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
+	}
 	return serveWith(ctx, cfg, log, nil)
 }
 
@@ -106,6 +109,8 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		GraphQL: graph.Options{Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth,
 			MaxComplexity: cfg.MaxComplexity, MaxRootFields: cfg.MaxRootFields},
 		Playground:       cfg.Playground,
+		Docs:             cfg.Docs,
+		Pages:            cfg.FrontendURL == "",
 		Log:              log,
 		TrustedProxies:   cfg.TrustedProxies,
 		CORSOrigins:      cfg.CORSOrigins,
@@ -121,15 +126,9 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	serverLog := newServerLog(log, time.Now)
+	serverLog.counted = m.TLSHandshakeFailed // authbff_tls_handshake_errors_total
+	srv := newHTTPServer(h, serverLog, cfg.TLSCertFile != "")
 	var metricsSrv *http.Server
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -157,7 +156,12 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
 	}
 	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
-		"playground", cfg.Playground, "database", st.Name)
+		"playground", cfg.Playground, "docs", cfg.Docs, "database", st.Name)
+	if cfg.FrontendURL == "" {
+		log.Info("e-mail links lead to the built-in pages (AUTH_FRONTEND_URL is unset)", "base", cfg.PublicURL)
+	} else {
+		log.Info("e-mail links lead to the front end", "base", cfg.FrontendURL)
+	}
 	if ready != nil {
 		ready <- addr
 	}
@@ -222,6 +226,23 @@ func migrationsCheck(st *auth.Store) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// newHTTPServer is the server with its timeouts and, when it terminates TLS, tlsConfig.
+func newHTTPServer(h http.Handler, sl *serverLog, withTLS bool) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          sl.Logger(),
+	}
+	if withTLS {
+		srv.TLSConfig = tlsConfig()
+	}
+	return srv
 }
 
 // newLogger writes text (the default, for people) or JSON (AUTH_LOG_FORMAT=json, for

@@ -36,6 +36,17 @@ const (
 	EventMemberRemoved     = "member_removed"
 )
 
+// AuditEventTypes lists every event type the service records, in the order the schema's
+// AuditEventType enum declares them (a graph test checks they agree, and an auth test
+// that every audit call names one of them).
+var AuditEventTypes = []string{
+	EventRegistered, EventLoginSucceeded, EventLoginFailed, EventLoggedOut, EventRefreshReuse,
+	EventPasswordChanged, EventPasswordReset, EventEmailVerified, EventInviteCreated,
+	EventInviteAccepted, EventInviteRevoked, EventOrgCreated, EventOrgSwitched,
+	EventSessionRevoked, EventOtherSessionsGone, EventRateLimited, EventMemberRoleChanged,
+	EventMemberRemoved, EventAccountLocked,
+}
+
 // AuditEvent is one recorded event, as the caller sees it.
 type AuditEvent struct {
 	ID        uuid.UUID

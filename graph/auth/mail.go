@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -64,11 +65,18 @@ func isPermanent(err error) bool {
 // (the one deliberate exception to "no token in a log line"); cmd/authbff says so at start.
 type LogSender struct{ Log *slog.Logger }
 
-// Send logs the message.
+// Send logs the message, with its link (if any) on its own as link=… so that a newcomer
+// can open it straight from the log.
 func (l LogSender) Send(_ context.Context, m Message) error {
-	l.Log.Info("mail (log mailer, development only)", "kind", m.Kind, "to", m.To, "subject", m.Subject, "text", m.Text)
+	args := []any{"kind", m.Kind, "to", m.To, "subject", m.Subject}
+	if link := logLinkRE.FindString(m.Text); link != "" {
+		args = append(args, "link", link)
+	}
+	l.Log.Info("mail (log mailer, development only)", append(args, "text", m.Text)...)
 	return nil
 }
+
+var logLinkRE = regexp.MustCompile(`https?://\S+`)
 
 //go:embed templates
 var templateFS embed.FS

@@ -46,6 +46,11 @@ func (s *Service) UpdateProfile(ctx context.Context, p *Principal, in ProfileInp
 			vals[name] = *f.Value
 		}
 	}
+	for name, f := range map[string]Field[string]{"preferences": in.Preferences, "settings": in.Settings} {
+		if f.Set && f.Value != nil {
+			vals[name] = *f.Value
+		}
+	}
 	var nulls []string
 	if in.Username.Set && in.Username.Value == nil {
 		nulls = append(nulls, "username")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -569,6 +570,49 @@ func TestAccessTokenForgeries(t *testing.T) {
 		wantMe(t, e, a.Access, true)
 		wantMe(t, e, b.Access, true)
 	})
+}
+
+// TestAccessTokenStrictParsing (issue 8 §6): dates must be JSON numbers and no "crit"
+// header is understood; each forged token, correctly signed for a live session, is
+// refused on both transports, each against its own account (an accepted forgery
+// would log that account out).
+func TestAccessTokenStrictParsing(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef-test-secret")
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.JWTSecret = secret }))
+	now := e.Clock.Now().Unix()
+	for i, tc := range []struct {
+		name   string
+		header []any // key, value pairs set in the header (nil value: deleted)
+		claims []any
+		ok     bool
+	}{
+		{"OK_FloatDatesAndNbf", nil, []any{"exp", float64(now+600) + 0.5, "nbf", now - 10}, true},
+		{"ErrExpNumericString", nil, []any{"exp", fmt.Sprint(now + 86400)}, false},
+		{"ErrIatNumericString", nil, []any{"iat", fmt.Sprint(now)}, false},
+		{"ErrNbfNumericString", nil, []any{"nbf", fmt.Sprint(now - 10)}, false},
+		{"ErrExpText", nil, []any{"exp", "tomorrow"}, false},
+		{"ErrExpBool", nil, []any{"exp", true}, false},
+		{"ErrIatObject", nil, []any{"iat", map[string]any{"t": now}}, false},
+		{"ErrCritExp", []any{"crit", []any{"exp"}}, nil, false},
+		{"ErrCritUnknown", []any{"crit", []any{"x-ext"}, "x-ext", true}, nil, false},
+		{"ErrCritEmpty", []any{"crit", []any{}}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.Register(fmt.Sprintf("strict%d", i))
+			header, claims := jwtParts(t, a.Access)
+			set := func(m map[string]any, kv []any) map[string]any {
+				out := clone(m)
+				for j := 0; j+1 < len(kv); j += 2 {
+					out[kv[j].(string)] = kv[j+1]
+				}
+				return out
+			}
+			tok := sign(t, set(header, tc.header), set(claims, tc.claims), secret)
+			wantMe(t, e, tok, tc.ok)
+			wantMe(t, e, a.Access, true) // nothing was ended by the attempt
+		})
+	}
 }
 
 func TestAccessTokenAudienceWhenConfigured(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"time"
@@ -26,6 +27,28 @@ type accessClaims struct {
 	Org   string   `json:"org,omitempty"`
 	Roles []string `json:"roles"`
 	kid   string   // the header's key id, once verified (not a claim)
+}
+
+// UnmarshalJSON decodes the claims as golang-jwt does, but refuses an exp, iat or nbf
+// that is not a JSON number: golang-jwt's NumericDate also takes a numeric string
+// ("exp": "9999999999"), which RFC 7519 §2 does not allow and no token of ours has.
+func (c *accessClaims) UnmarshalJSON(b []byte) error {
+	type plain accessClaims
+	if err := json.Unmarshal(b, (*plain)(c)); err != nil {
+		return err
+	}
+	var dates struct {
+		Exp, Iat, Nbf json.RawMessage
+	}
+	if err := json.Unmarshal(b, &dates); err != nil {
+		return err
+	}
+	for _, raw := range []json.RawMessage{dates.Exp, dates.Iat, dates.Nbf} {
+		if len(raw) > 0 && raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') && string(raw) != "null" {
+			return errBadToken
+		}
+	}
+	return nil
 }
 
 // issueAccess signs an access token for a session.
@@ -72,6 +95,11 @@ func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*
 	var kid string
 	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
+			return nil, errBadToken
+		}
+		// RFC 7515 §4.1.11: a recipient must refuse a "crit" header naming extensions it
+		// does not understand; we understand none (and "crit": [] is invalid).
+		if _, ok := t.Header["crit"]; ok {
 			return nil, errBadToken
 		}
 		kid, _ = t.Header["kid"].(string)

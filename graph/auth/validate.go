@@ -50,6 +50,19 @@ func DictType(field string, input any) FieldError {
 	return FieldError{Type: "dict_type", Field: field, Msg: "Input should be a valid dictionary", Input: input}
 }
 
+// StringUnicode is pydantic's entry for a string that is not Unicode text: a lone
+// surrogate ("\ud800" in JSON or in a GraphQL string literal), which pydantic-core
+// cannot turn into a Rust string. Input is the value with each surrogate shown as
+// U+FFFD (a JSON answer cannot carry it), or Redacted for a password.
+func StringUnicode(field string, input string) FieldError {
+	var in any = strings.ToValidUTF8(input, "\uFFFD")
+	if IsSecretField(field) {
+		in = Redacted
+	}
+	return FieldError{Type: "string_unicode", Field: field,
+		Msg: "Input should be a valid string, unable to parse raw data as a unicode string", Input: in}
+}
+
 // Redacted stands in for a password wherever an error would echo one.
 const Redacted = "[redacted]"
 
@@ -79,6 +92,12 @@ const (
 	LocaleMaxLen    = 35
 	TimezoneMaxLen  = 64
 	OrgNameMaxLen   = 100
+	EmailMaxLen     = emailaddr.MaxLength
+	// ObjectMaxDepth and ObjectMaxBytes bound a preferences or settings object, on
+	// both transports: nesting (an object or array inside another counts one level)
+	// and the size of its compact JSON text.
+	ObjectMaxDepth = 20
+	ObjectMaxBytes = 16 << 10
 )
 
 var usernameRE = regexp.MustCompile(UsernamePattern)
@@ -92,6 +111,9 @@ type spec struct {
 	rule rule
 	// notNull: the field is optional but, when given, must not be null.
 	notNull bool
+	// object: a preferences/settings object (JSON text); its entries echo no input
+	// (the text of a too large or too deep object is no use to a client).
+	object bool
 }
 
 // forms declares, once, the string fields of every operation's input and their rules.
@@ -120,8 +142,8 @@ var forms = map[string][]spec{
 		{name: "bio", rule: maxLenRule(BioMaxLen)},
 		{name: "timezone", rule: timezoneRule},
 		{name: "locale", rule: localeRule},
-		{name: "preferences"},
-		{name: "settings"},
+		{name: "preferences", rule: objectRule, object: true},
+		{name: "settings", rule: objectRule, object: true},
 		{name: "username", rule: usernameRule, notNull: true},
 	},
 	"createOrganization": {{name: "name", rule: orgNameRule}},
@@ -162,6 +184,11 @@ func Validate(form string, values Values, nulls ...string) (Values, []FieldError
 			}
 			continue
 		}
+		if !utf8.ValidString(v) {
+			// Never a silent U+FFFD: two different passwords must not become one.
+			errs = append(errs, StringUnicode(s.name, v))
+			continue
+		}
 		if s.rule == nil {
 			out[s.name] = v
 			continue
@@ -173,6 +200,9 @@ func Validate(form string, values Values, nulls ...string) (Values, []FieldError
 			}
 			if IsSecretField(s.name) {
 				fe.Input = Redacted
+			}
+			if s.object {
+				fe.Input = nil
 			}
 			fe.Field = s.name
 			errs = append(errs, *fe)
@@ -244,6 +274,30 @@ func plural(n int) string {
 // valueError is what a pydantic field validator raising ValueError(reason) reports.
 func valueError(reason string) *FieldError {
 	return &FieldError{Type: "value_error", Msg: "Value error, " + reason, Ctx: map[string]any{"error": map[string]any{}}}
+}
+
+// objectRule checks a preferences or settings object, given as compact JSON text.
+func objectRule(_, v string) (string, *FieldError) {
+	if len(v) > ObjectMaxBytes {
+		return "", valueError(fmt.Sprintf("the object is larger than %d bytes as JSON", ObjectMaxBytes))
+	}
+	depth, inString := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			if depth++; depth > ObjectMaxDepth {
+				return "", valueError(fmt.Sprintf("the object is nested more than %d levels deep", ObjectMaxDepth))
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return v, nil
 }
 
 func lengthRule(minLen, maxLen int) rule {

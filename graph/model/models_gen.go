@@ -12,181 +12,389 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+// Something that happened to the caller's account, for its owner to review.
 type AuditEvent struct {
+	// The event's id.
 	ID string `json:"id"`
-	// registered, login_succeeded, login_failed, logged_out, refresh_reuse_detected, password_changed, password_reset, email_verified, invite_created, invite_accepted, invite_revoked, organization_created, organization_switched, session_revoked, other_sessions_revoked, rate_limited
-	Type      string  `json:"type"`
+	// What happened.
+	Type AuditEventType `json:"type"`
+	// The session the event belongs to, when there is one.
 	SessionID *string `json:"sessionId,omitempty"`
-	IP        string  `json:"ip"`
-	UserAgent string  `json:"userAgent"`
+	// The client address of the request.
+	IP string `json:"ip"`
+	// The User-Agent header of the request.
+	UserAgent string `json:"userAgent"`
 	// Non-secret facts about the event, such as an organization id.
-	Data      JSONObject `json:"data"`
-	CreatedAt time.Time  `json:"createdAt"`
+	Data JSONObject `json:"data"`
+	// When it happened.
+	CreatedAt time.Time `json:"createdAt"`
 }
 
+// One page of audit events.
 type AuditEventPage struct {
+	// The events, newest first.
 	Events []AuditEvent `json:"events"`
 	// Pass as after to get the next page; null on the last page.
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
+// Public settings.
 type AuthConfig struct {
+	// Whether anyone may register (false: only with an invitation).
 	AllowRegistration bool `json:"allowRegistration"`
 }
 
+// A new session: its tokens and the user.
 type AuthPayload struct {
-	AccessToken  string `json:"accessToken"`
+	// A signed JWT (typ at+jwt) for the Authorization: Bearer header; expires after expiresIn seconds.
+	AccessToken string `json:"accessToken"`
+	// An opaque token for refreshToken; rotates on each use.
 	RefreshToken string `json:"refreshToken"`
 	// Always "bearer".
 	TokenType string `json:"tokenType"`
 	// Lifetime of the access token in seconds.
-	ExpiresIn int   `json:"expiresIn"`
-	User      *User `json:"user"`
+	ExpiresIn int `json:"expiresIn"`
+	// The signed-in user.
+	User *User `json:"user"`
 }
 
+// A password change.
 type ChangePasswordInput struct {
+	// The password now, at most 128 characters.
 	CurrentPassword string `json:"currentPassword"`
-	// 8–128 characters.
+	// 8–128 characters, not a common password, not the username or the e-mail.
 	NewPassword string `json:"newPassword"`
 }
 
+// A pending invitation into an organization.
 type Invite struct {
-	ID        string    `json:"id"`
-	OrgID     string    `json:"orgId"`
-	Email     string    `json:"email"`
-	Role      OrgRole   `json:"role"`
-	InvitedBy *string   `json:"invitedBy,omitempty"`
+	// The invitation's id.
+	ID string `json:"id"`
+	// The organization invited into.
+	OrgID string `json:"orgId"`
+	// The invited address.
+	Email string `json:"email"`
+	// The role the invitee gets.
+	Role OrgRole `json:"role"`
+	// The user who sent it (null once that account is gone).
+	InvitedBy *string `json:"invitedBy,omitempty"`
+	// When it was sent.
 	CreatedAt time.Time `json:"createdAt"`
+	// When it stops being usable.
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// What an invitation token is good for.
 type InviteInfo struct {
+	// The invited address; null when the token is not usable.
 	Email *string `json:"email,omitempty"`
-	Valid bool    `json:"valid"`
+	// Whether the token can still be accepted.
+	Valid bool `json:"valid"`
 }
 
+// Credentials.
 type LoginInput struct {
 	// A username or an e-mail address.
 	Username string `json:"username"`
+	// The password, exactly as set (no length rule here).
 	Password string `json:"password"`
 }
 
+// A member of an organization.
 type Member struct {
-	UserID   string    `json:"userId"`
-	Username string    `json:"username"`
-	Email    string    `json:"email"`
-	Role     OrgRole   `json:"role"`
+	// The member's user id.
+	UserID string `json:"userId"`
+	// The member's username.
+	Username string `json:"username"`
+	// The member's e-mail address.
+	Email string `json:"email"`
+	// The member's role.
+	Role OrgRole `json:"role"`
+	// When the member joined.
 	JoinedAt time.Time `json:"joinedAt"`
 }
 
+// The write side. Every mutation may also fail with RATE_LIMIT_EXCEEDED (details.retry_after
+// in seconds) where a rate limit applies, and with SERVICE_UNAVAILABLE when overloaded.
+// Invalid input is VALIDATION_ERROR with extensions.details holding pydantic-style entries
+// whose loc is the argument path (["input", "newPassword"]).
 type Mutation struct {
 }
 
+// A workspace users belong to.
 type Organization struct {
-	ID   string `json:"id"`
+	// The organization's id (the org claim).
+	ID string `json:"id"`
+	// Its name, 1–100 characters.
 	Name string `json:"name"`
 	// The workspace created with the account.
-	Personal  bool      `json:"personal"`
+	Personal bool `json:"personal"`
+	// When it was created.
 	CreatedAt time.Time `json:"createdAt"`
 }
 
+// An organization the caller belongs to, with the caller's role in it.
 type OrganizationMembership struct {
+	// The organization.
 	Organization *Organization `json:"organization"`
-	Role         OrgRole       `json:"role"`
+	// The caller's role.
+	Role OrgRole `json:"role"`
 	// Whether it is the current session's active organization (the org claim).
 	Active bool `json:"active"`
 }
 
+// The read side. Fields marked "bearer" need an `Authorization: Bearer <accessToken>` header;
+// without a valid one they fail with AUTHENTICATION_FAILED.
 type Query struct {
 }
 
+// A new account.
 type RegisterInput struct {
-	// A valid address, at most 254 characters; unique ignoring case.
+	// A valid e-mail address, at most 254 characters; unique ignoring case.
 	Email string `json:"email"`
 	// 3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case.
 	Username string `json:"username"`
-	// 8–128 characters.
-	Password string  `json:"password"`
+	// 8–128 characters, not a common password, not the username or the e-mail.
+	Password string `json:"password"`
+	// At most 255 characters.
 	FullName *string `json:"fullName,omitempty"`
 	// An invitation token: joins the inviting organization (and admits while registration is closed).
 	InviteToken *string `json:"inviteToken,omitempty"`
 }
 
+// A password reset.
 type ResetPasswordInput struct {
+	// The token from the reset link (`/reset-password?token=…`).
 	Token string `json:"token"`
-	// 8–128 characters.
+	// 8–128 characters, not a common password, not the username or the e-mail.
 	NewPassword string `json:"newPassword"`
 }
 
+// A signed-in browser or device: one login and the refreshes that followed it.
 type Session struct {
-	ID        string    `json:"id"`
+	// The session's id (the sid claim of its access tokens).
+	ID string `json:"id"`
+	// When the login happened.
 	CreatedAt time.Time `json:"createdAt"`
 	// The last login, refresh or organization switch.
 	LastUsedAt time.Time `json:"lastUsedAt"`
-	// The absolute end of the session.
-	ExpiresAt   time.Time `json:"expiresAt"`
-	IP          string    `json:"ip"`
-	UserAgent   string    `json:"userAgent"`
-	ActiveOrgID *string   `json:"activeOrgId,omitempty"`
-	Current     bool      `json:"current"`
+	// The absolute end of the session (AUTH_SESSION_MAX_AGE after login).
+	ExpiresAt time.Time `json:"expiresAt"`
+	// The client address of the login.
+	IP string `json:"ip"`
+	// The User-Agent header of the login.
+	UserAgent string `json:"userAgent"`
+	// The session's active organization (the org claim), if any.
+	ActiveOrgID *string `json:"activeOrgId,omitempty"`
+	// Whether this is the session making the request.
+	Current bool `json:"current"`
 }
 
+// An access token for the newly active organization.
 type SwitchOrgPayload struct {
+	// A new access token whose org claim is orgId.
 	AccessToken string `json:"accessToken"`
-	TokenType   string `json:"tokenType"`
-	ExpiresIn   int    `json:"expiresIn"`
-	OrgID       string `json:"orgId"`
+	// Always "bearer".
+	TokenType string `json:"tokenType"`
+	// Lifetime of the access token in seconds.
+	ExpiresIn int `json:"expiresIn"`
+	// The now active organization.
+	OrgID string `json:"orgId"`
 }
 
+// A rotated token pair.
 type TokenPayload struct {
-	AccessToken  string `json:"accessToken"`
+	// A new access token.
+	AccessToken string `json:"accessToken"`
+	// The next refresh token; the one presented is spent.
 	RefreshToken string `json:"refreshToken"`
-	TokenType    string `json:"tokenType"`
-	ExpiresIn    int    `json:"expiresIn"`
+	// Always "bearer".
+	TokenType string `json:"tokenType"`
+	// Lifetime of the access token in seconds.
+	ExpiresIn int `json:"expiresIn"`
 }
 
+// Profile changes: an absent field is unchanged, null clears it.
 type UpdateProfileInput struct {
+	// At most 255 characters.
 	FullName graphql.Omittable[*string] `json:"fullName,omitempty"`
-	// An absolute http(s) URL.
+	// An absolute http(s) URL, at most 2048 characters.
 	AvatarURL graphql.Omittable[*string] `json:"avatarUrl,omitempty"`
-	Bio       graphql.Omittable[*string] `json:"bio,omitempty"`
+	// At most 5000 characters.
+	Bio graphql.Omittable[*string] `json:"bio,omitempty"`
 	// An IANA time zone name such as Europe/Paris.
 	Timezone graphql.Omittable[*string] `json:"timezone,omitempty"`
 	// A BCP 47 language tag such as en-US.
-	Locale      graphql.Omittable[*string]    `json:"locale,omitempty"`
+	Locale graphql.Omittable[*string] `json:"locale,omitempty"`
+	// A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON.
 	Preferences graphql.Omittable[JSONObject] `json:"preferences,omitempty"`
-	Settings    graphql.Omittable[JSONObject] `json:"settings,omitempty"`
-	// 3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case.
+	// A JSON object that replaces the stored one: nested at most 20 levels, at most 16384 bytes as compact JSON.
+	Settings graphql.Omittable[JSONObject] `json:"settings,omitempty"`
+	// 3–32 characters matching ^[A-Za-z0-9_.-]+$; unique ignoring case. Cannot be null.
 	Username graphql.Omittable[*string] `json:"username,omitempty"`
 }
 
+// An account.
 type User struct {
-	ID                 string     `json:"id"`
-	Email              string     `json:"email"`
-	Username           string     `json:"username"`
-	FullName           *string    `json:"fullName,omitempty"`
-	AuthProvider       string     `json:"authProvider"`
-	IsActive           bool       `json:"isActive"`
-	IsVerified         bool       `json:"isVerified"`
-	Roles              []string   `json:"roles"`
-	AvatarURL          *string    `json:"avatarUrl,omitempty"`
-	Bio                *string    `json:"bio,omitempty"`
-	Timezone           *string    `json:"timezone,omitempty"`
-	Locale             *string    `json:"locale,omitempty"`
-	Preferences        JSONObject `json:"preferences"`
-	Settings           JSONObject `json:"settings"`
-	CreatedAt          time.Time  `json:"createdAt"`
-	UpdatedAt          time.Time  `json:"updatedAt"`
-	LastLogin          *time.Time `json:"lastLogin,omitempty"`
-	DefaultWorkspaceID *string    `json:"defaultWorkspaceId,omitempty"`
-	HasPassword        bool       `json:"hasPassword"`
+	// The user's id (the sub claim).
+	ID string `json:"id"`
+	// The e-mail address, as normalized at registration (domain lower-cased).
+	Email string `json:"email"`
+	// The username, 3–32 characters.
+	Username string `json:"username"`
+	// The full name, if given.
+	FullName *string `json:"fullName,omitempty"`
+	// How the account signs in: local for a password.
+	AuthProvider string `json:"authProvider"`
+	// False once an operator deactivated the account.
+	IsActive bool `json:"isActive"`
+	// Whether the e-mail address was verified.
+	IsVerified bool `json:"isVerified"`
+	// Global roles; starts as ["user"].
+	Roles []string `json:"roles"`
+	// An absolute http(s) URL, if given.
+	AvatarURL *string `json:"avatarUrl,omitempty"`
+	// A short biography, if given.
+	Bio *string `json:"bio,omitempty"`
+	// An IANA time zone name, if given.
+	Timezone *string `json:"timezone,omitempty"`
+	// A BCP 47 language tag, if given.
+	Locale *string `json:"locale,omitempty"`
+	// Client-defined preferences ({} when empty).
+	Preferences JSONObject `json:"preferences"`
+	// Client-defined settings ({} when empty).
+	Settings JSONObject `json:"settings"`
+	// When the account was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the account last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The last successful login, if any.
+	LastLogin *time.Time `json:"lastLogin,omitempty"`
+	// The personal workspace's organization id.
+	DefaultWorkspaceID *string `json:"defaultWorkspaceId,omitempty"`
+	// Whether the account has a password (always true for local accounts).
+	HasPassword bool `json:"hasPassword"`
 }
 
+// The kinds of audit events, exactly those the service records. The values are lower case
+// because they are the stored names clients already read.
+type AuditEventType string
+
+const (
+	// An account was created.
+	AuditEventTypeRegistered AuditEventType = "registered"
+	// A password login succeeded.
+	AuditEventTypeLoginSucceeded AuditEventType = "login_succeeded"
+	// A password login failed (wrong password, or a locked or deactivated account).
+	AuditEventTypeLoginFailed AuditEventType = "login_failed"
+	// A session ended by logout.
+	AuditEventTypeLoggedOut AuditEventType = "logged_out"
+	// A rotated refresh token was presented again after the grace: the session was ended.
+	AuditEventTypeRefreshReuseDetected AuditEventType = "refresh_reuse_detected"
+	// The password was changed with the current one.
+	AuditEventTypePasswordChanged AuditEventType = "password_changed"
+	// The password was set by a reset link or by an operator.
+	AuditEventTypePasswordReset AuditEventType = "password_reset"
+	// The e-mail address was verified.
+	AuditEventTypeEmailVerified AuditEventType = "email_verified"
+	// An invitation was sent.
+	AuditEventTypeInviteCreated AuditEventType = "invite_created"
+	// An invitation was accepted.
+	AuditEventTypeInviteAccepted AuditEventType = "invite_accepted"
+	// An invitation was withdrawn.
+	AuditEventTypeInviteRevoked AuditEventType = "invite_revoked"
+	// An organization was created.
+	AuditEventTypeOrganizationCreated AuditEventType = "organization_created"
+	// The session's active organization changed.
+	AuditEventTypeOrganizationSwitched AuditEventType = "organization_switched"
+	// One session was ended by the account's owner.
+	AuditEventTypeSessionRevoked AuditEventType = "session_revoked"
+	// Every other session was ended by the account's owner.
+	AuditEventTypeOtherSessionsRevoked AuditEventType = "other_sessions_revoked"
+	// A rate limit refused a request.
+	AuditEventTypeRateLimited AuditEventType = "rate_limited"
+	// A member's role in an organization changed.
+	AuditEventTypeMemberRoleChanged AuditEventType = "member_role_changed"
+	// A member left or was removed from an organization.
+	AuditEventTypeMemberRemoved AuditEventType = "member_removed"
+	// Too many failed logins in a row: password login is disabled until a password reset, and a reset link was mailed.
+	AuditEventTypeAccountLocked AuditEventType = "account_locked"
+)
+
+var AllAuditEventType = []AuditEventType{
+	AuditEventTypeRegistered,
+	AuditEventTypeLoginSucceeded,
+	AuditEventTypeLoginFailed,
+	AuditEventTypeLoggedOut,
+	AuditEventTypeRefreshReuseDetected,
+	AuditEventTypePasswordChanged,
+	AuditEventTypePasswordReset,
+	AuditEventTypeEmailVerified,
+	AuditEventTypeInviteCreated,
+	AuditEventTypeInviteAccepted,
+	AuditEventTypeInviteRevoked,
+	AuditEventTypeOrganizationCreated,
+	AuditEventTypeOrganizationSwitched,
+	AuditEventTypeSessionRevoked,
+	AuditEventTypeOtherSessionsRevoked,
+	AuditEventTypeRateLimited,
+	AuditEventTypeMemberRoleChanged,
+	AuditEventTypeMemberRemoved,
+	AuditEventTypeAccountLocked,
+}
+
+func (e AuditEventType) IsValid() bool {
+	switch e {
+	case AuditEventTypeRegistered, AuditEventTypeLoginSucceeded, AuditEventTypeLoginFailed, AuditEventTypeLoggedOut, AuditEventTypeRefreshReuseDetected, AuditEventTypePasswordChanged, AuditEventTypePasswordReset, AuditEventTypeEmailVerified, AuditEventTypeInviteCreated, AuditEventTypeInviteAccepted, AuditEventTypeInviteRevoked, AuditEventTypeOrganizationCreated, AuditEventTypeOrganizationSwitched, AuditEventTypeSessionRevoked, AuditEventTypeOtherSessionsRevoked, AuditEventTypeRateLimited, AuditEventTypeMemberRoleChanged, AuditEventTypeMemberRemoved, AuditEventTypeAccountLocked:
+		return true
+	}
+	return false
+}
+
+func (e AuditEventType) String() string {
+	return string(e)
+}
+
+func (e *AuditEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditEventType", str)
+	}
+	return nil
+}
+
+func (e AuditEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditEventType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A member's role in an organization.
 type OrgRole string
 
 const (
-	OrgRoleOwner  OrgRole = "OWNER"
-	OrgRoleAdmin  OrgRole = "ADMIN"
+	// Everything admins do, and making or removing owners. An organization always keeps one.
+	OrgRoleOwner OrgRole = "OWNER"
+	// Invites, lists and revokes invitations; manages admins and members.
+	OrgRoleAdmin OrgRole = "ADMIN"
+	// Belongs to the organization and may list its members.
 	OrgRoleMember OrgRole = "MEMBER"
 )
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -55,7 +56,13 @@ type settings struct {
 	dbOpts   auth.DBOptions
 	sqlLimit bool
 	noMailer bool
+	// linksToSelf: e-mail links point at the test server (WithLinksToServer).
+	linksToSelf bool
 }
+
+// WithLinksToServer makes e-mail links point at the test server itself (its built-in
+// pages), as they do in production when AUTH_FRONTEND_URL is unset.
+func WithLinksToServer() Option { return func(s *settings) { s.linksToSelf = true } }
 
 // WithDBOptions sets the pool and deadline options.
 func WithDBOptions(o auth.DBOptions) Option { return func(s *settings) { s.dbOpts = o } }
@@ -91,7 +98,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		},
 		dbURL: "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
 	}
-	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, GraphQL: graph.Options{Introspection: true}}
+	s.rest = rest.Options{Log: log, Now: clock.Now, Playground: true, Docs: true, Pages: true, GraphQL: graph.Options{Introspection: true}}
 	if os.Getenv(DatabaseEnv) == "postgres" {
 		// The whole suite on PostgreSQL: each test gets a fresh database (Postgres).
 		s.dbURL = ""
@@ -101,6 +108,14 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	if s.dbURL == "" {
 		s.dbURL = Postgres(t)
+	}
+	var ln net.Listener
+	if s.linksToSelf {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		s.cfg.FrontendURL = "http://" + ln.Addr().String()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dbh, err := auth.OpenWith(ctx, s.dbURL, auth.OpenOrCreate, s.dbOpts)
@@ -132,7 +147,12 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("building router: %v", err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	var wg sync.WaitGroup
 	if !s.noMailer {
 		wg.Go(func() { svc.RunMailer(ctx) })

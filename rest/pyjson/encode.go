@@ -28,7 +28,8 @@ const maxEncodeDepth = 10000
 // characters below U+0020 escaped (\n, \r, \t, \b, \f, otherwise \u00XX with
 // lowercase hex); '<', '>', '&', U+007F, U+2028 and all non-ASCII text are
 // written raw.
-// Invalid UTF-8 in a Go string is written as U+FFFD.
+// Invalid UTF-8 in a Go string is written as U+FFFD (a surrogate that Decode kept
+// in its three-byte form as one U+FFFD).
 func Encode(v any) []byte {
 	return AppendEncode(nil, v)
 }
@@ -281,6 +282,9 @@ func appendString(dst []byte, s string) []byte {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, "\uFFFD"...)
 			i++
+			if s[i-1] == 0xED && i+1 < len(s) && s[i] >= 0xA0 && s[i] <= 0xBF && s[i+1]&0xC0 == 0x80 {
+				i += 2 // a surrogate Decode kept (ED A0..BF 80..BF) is one U+FFFD
+			}
 			start = i
 			continue
 		}

@@ -3,7 +3,8 @@
 //
 // Legacy clients depend on the exact bytes of FastAPI's 422 answers. For a body
 // that is not valid JSON, FastAPI reports the message and the position of the
-// json.JSONDecodeError raised by CPython 3.11's json.loads (C scanner), and for a
+// json.JSONDecodeError raised by CPython's json.loads (C scanner; 3.11, plus 3.13's
+// trailing-comma errors, as CONTRACT.md §3 requires), and for a
 // field of the wrong type it echoes the decoded value, serialized by
 // json.dumps(value, ensure_ascii=False, separators=(",", ":")). Go's
 // encoding/json accepts a different language (no NaN or Infinity, different
@@ -115,8 +116,10 @@ var (
 	}
 )
 
-// Decode parses data like CPython 3.11's json.loads(data) for data given as
-// bytes (C-accelerated scanner, default arguments).
+// Decode parses data like CPython 3.13's json.loads(data) for data given as
+// bytes (C-accelerated scanner, default arguments). The golden cases come from
+// 3.11; 3.13 differs only in reporting a trailing comma ("Illegal trailing comma
+// before end of object" / "... of array" at the comma's index), which Decode does.
 //
 // Values: nil (null), bool, Number, string, []any, *Object. Decode makes one
 // string copy of data and returns strings without escapes and number literals
@@ -133,10 +136,11 @@ var (
 // Differences from Python:
 //   - A lone surrogate — an escape such as "\ud800" that is not part of a
 //     high+low pair, or a surrogate encoded in the bytes themselves (ED A0 80,
-//     which Python's 'surrogatepass' decoding accepts) — becomes U+FFFD. Python
-//     keeps it as is. Paired escapes ("\ud83d\ude00") decode to the real
-//     character, as in Python. Positions are unaffected (both are one code
-//     point), but two keys that differ only in lone surrogates collide.
+//     which Python's 'surrogatepass' decoding accepts) — is kept as Python keeps
+//     it, in its three-byte form (ED A0 80, "WTF-8"): such a Go string is not
+//     valid UTF-8, and the caller must refuse it (the REST adapter answers a
+//     string_unicode entry; Encode writes U+FFFD). Paired escapes
+//     ("\ud83d\ude00") decode to the real character, as in Python.
 //   - UTF-16 and UTF-32 input is rejected with ErrInvalidUTF8 (see there).
 //   - Nesting is limited to MaxDepth rather than by Python's recursion limit.
 //
@@ -148,11 +152,8 @@ func Decode(data []byte) (any, error) {
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		data = data[3:] // json.loads decodes with 'utf-8-sig'; positions count from here
 	}
-	if !utf8.Valid(data) {
-		var ok bool
-		if data, ok = replaceSurrogates(data); !ok {
-			return nil, ErrInvalidUTF8
-		}
+	if !utf8.Valid(data) && !onlySurrogates(data) {
+		return nil, ErrInvalidUTF8
 	}
 
 	d := decoderPool.Get().(*decoder)
@@ -191,29 +192,25 @@ func decodedAsUTF8(b []byte) bool {
 	return true
 }
 
-// replaceSurrogates returns a copy of data in which every UTF-8 encoded
-// surrogate (ED A0..BF 80..BF, accepted by Python's 'surrogatepass' error
-// handler) is replaced by U+FFFD, which has the same length. It reports false if
-// data holds any other invalid sequence.
-func replaceSurrogates(data []byte) ([]byte, bool) {
-	out := make([]byte, len(data))
-	copy(out, data)
-	for i := 0; i < len(out); {
-		if out[i] < utf8.RuneSelf {
+// onlySurrogates reports whether every invalid sequence of data is a UTF-8 encoded
+// surrogate (ED A0..BF 80..BF), which Python's 'surrogatepass' decoding accepts;
+// Decode keeps them as they are.
+func onlySurrogates(data []byte) bool {
+	for i := 0; i < len(data); {
+		if data[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(out[i:])
+		r, size := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && size == 1 {
-			if out[i] != 0xED || i+2 >= len(out) || out[i+1] < 0xA0 || out[i+1] > 0xBF || out[i+2] < 0x80 || out[i+2] > 0xBF {
-				return nil, false
+			if data[i] != 0xED || i+2 >= len(data) || data[i+1] < 0xA0 || data[i+1] > 0xBF || data[i+2] < 0x80 || data[i+2] > 0xBF {
+				return false
 			}
-			out[i], out[i+1], out[i+2] = 0xEF, 0xBF, 0xBD
 			size = 3
 		}
 		i += size
 	}
-	return out, true
+	return true
 }
 
 // countCodePoints counts the code points of valid UTF-8 text.
@@ -512,8 +509,15 @@ func (d *decoder) str(i int) (string, int, error) {
 				}
 				// Otherwise the second escape is read again on its own.
 			}
-			// utf8.AppendRune writes U+FFFD for a lone surrogate.
-			buf = utf8.AppendRune(buf, r)
+			if r >= 0xD800 && r <= 0xDFFF {
+				// A lone surrogate stays one, as in Python: its three-byte
+				// (WTF-8) form, which is not valid UTF-8, so that whoever
+				// validates the string can refuse it rather than accept a
+				// silent U+FFFD (utf8.AppendRune would write that).
+				buf = append(buf, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+			} else {
+				buf = utf8.AppendRune(buf, r)
+			}
 		}
 
 		start := j
@@ -596,7 +600,10 @@ func (d *decoder) object(i int) (any, int, error) {
 			if i >= n || data[i] != ',' {
 				return nil, i, syntaxErr("Expecting ',' delimiter", i)
 			}
-			i = skipSpace(data, i+1)
+			comma := i
+			if i = skipSpace(data, i+1); i < n && data[i] == '}' {
+				return nil, i, syntaxErr("Illegal trailing comma before end of object", comma) // CPython 3.13
+			}
 		}
 	}
 	d.depth--
@@ -658,7 +665,10 @@ func (d *decoder) array(i int) (any, int, error) {
 			if i >= n || data[i] != ',' {
 				return nil, i, syntaxErr("Expecting ',' delimiter", i)
 			}
-			i = skipSpace(data, i+1)
+			comma := i
+			if i = skipSpace(data, i+1); i < n && data[i] == ']' {
+				return nil, i, syntaxErr("Illegal trailing comma before end of array", comma) // CPython 3.13
+			}
 		}
 	}
 	d.depth--

@@ -12,10 +12,13 @@ import (
 // email-validator 2.2.0, for the default options. Function names follow
 // the Python ones; the "reason" results are the EmailSyntaxError texts.
 
+// MaxLength is the longest address, in UTF-8 octets (email-validator's EMAIL_MAX_LENGTH).
+const MaxLength = 254
+
 // Constants of email_validator/rfc_constants.py.
 const (
-	emailMaxLength      = 254 // octets of UTF-8
-	localPartMaxLength  = 64  // code points
+	emailMaxLength      = MaxLength
+	localPartMaxLength  = 64 // code points
 	dnsLabelLengthLimit = 63
 	domainMaxLength     = 253
 )
