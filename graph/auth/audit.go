@@ -70,7 +70,7 @@ func (s *Service) auditP(ctx context.Context, typ string, p *Principal, data map
 }
 
 func (s *Service) auditSession(ctx context.Context, typ string, uid, sid *uuid.UUID, data map[string]any) {
-	err := s.auditCreate(ctx, s.db.AuditEvent, typ, uid, sid, data).Exec(context.WithoutCancel(ctx))
+	err := s.auditCreate(ctx, typ, s.db.AuditEvent, uid, sid, data).Exec(context.WithoutCancel(ctx))
 	if err != nil {
 		s.cfg.Log.Error("audit: recording event", "type", typ, "err", err)
 	}
@@ -78,7 +78,7 @@ func (s *Service) auditSession(ctx context.Context, typ string, uid, sid *uuid.U
 
 // auditCreate builds an audit event on c: the service's client, or a transaction's, so
 // that an event can commit with what it records (login: one commit, one fsync).
-func (s *Service) auditCreate(ctx context.Context, c *ent.AuditEventClient, typ string, uid, sid *uuid.UUID, data map[string]any) *ent.AuditEventCreate {
+func (s *Service) auditCreate(ctx context.Context, typ string, c *ent.AuditEventClient, uid, sid *uuid.UUID, data map[string]any) *ent.AuditEventCreate {
 	cl := ClientFrom(ctx)
 	text := "{}"
 	if len(data) > 0 {

@@ -127,7 +127,7 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*AuthResult, error)
 		res = &AuthResult{Tokens: toks, User: userFromEnt(fresh)}
 		// The event commits with the session it records: one commit (one fsync on
 		// SQLite) per login instead of two.
-		return s.auditCreate(ctx, tx.AuditEvent, EventLoginSucceeded, &u.ID, &toks.sessionID, nil).Exec(ctx)
+		return s.auditCreate(ctx, EventLoginSucceeded, tx.AuditEvent, &u.ID, &toks.sessionID, nil).Exec(ctx)
 	})
 	if err != nil {
 		return nil, err
