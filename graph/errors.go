@@ -25,7 +25,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	var ae *auth.Error
 	switch {
 	case errors.As(err, &ae):
-		if ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable {
+		if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && ae.Cause() != errPanicLogged {
 			r.logCause(ctx, ae)
 		}
 		gerr.Message = ae.Message
@@ -241,11 +241,16 @@ func snake(s string) string {
 	return b.String()
 }
 
-// recoverPanic turns a resolver panic into an internal error, logging the stack.
+// errPanicLogged is the cause of the internal error a recovered resolver panic becomes:
+// recoverPanic has logged it (with the stack), so the presenter does not log it again.
+var errPanicLogged = errors.New("resolver panic (logged)")
+
+// recoverPanic turns a resolver panic into an internal error, logging the panic and its
+// stack once, with the request id.
 func (r *Resolver) recoverPanic(ctx context.Context, p any) error {
 	r.logger().Error("panic in resolver", "request_id", auth.ClientFrom(ctx).RequestID, "panic", fmt.Sprint(p),
 		"stack", string(debug.Stack()))
-	return auth.Internal(errors.New("resolver panic"))
+	return auth.Internal(errPanicLogged)
 }
 
 func (r *Resolver) logCause(ctx context.Context, err error) {

@@ -23,7 +23,7 @@ func gqlDo(t testing.TB, e *apitest.Env, query string, vars map[string]any, head
 	if vars != nil {
 		body["variables"] = vars
 	}
-	return parseGQL(t, sub(t, e).Do(http.MethodPost, "/graphql", body, "", header...))
+	return parseGQL(t, e.For(t).Do(http.MethodPost, "/graphql", body, "", header...))
 }
 
 // parseGQL reads a GraphQL answer from an HTTP response.
@@ -70,7 +70,7 @@ func checkTokens(t testing.TB, p map[string]any, withRefresh bool) {
 
 func me(t testing.TB, e *apitest.Env, token string) *apitest.GQLResponse {
 	t.Helper()
-	return sub(t, e).GraphQL(meOp, nil, token)
+	return e.For(t).GraphQL(meOp, nil, token)
 }
 
 func TestAuthConfig(t *testing.T) {
@@ -97,14 +97,14 @@ func TestInviteInfo(t *testing.T) {
 	owner := register(t, e, "owner")
 	invite := func(t *testing.T, email string) (id, token string) {
 		t.Helper()
-		r := sub(t, e).GraphQL(`mutation($org: ID!, $email: String!) { createInvite(orgId: $org, email: $email, role: MEMBER) { id } }`,
+		r := e.For(t).GraphQL(`mutation($org: ID!, $email: String!) { createInvite(orgId: $org, email: $email, role: MEMBER) { id } }`,
 			map[string]any{"org": owner.WorkspaceID, "email": email}, owner.Access)
 		id, _ = obj(t, data(t, r)["createInvite"])["id"].(string)
-		return id, sub(t, e).WaitMail(email, "invite", 1).Token()
+		return id, e.For(t).WaitMail(email, "invite", 1).Token()
 	}
 	info := func(t *testing.T, token string) map[string]any {
 		t.Helper()
-		r := sub(t, e).GraphQL(`query($token: String!) { inviteInfo(token: $token) { email valid } }`,
+		r := e.For(t).GraphQL(`query($token: String!) { inviteInfo(token: $token) { email valid } }`,
 			map[string]any{"token": token}, "")
 		return obj(t, data(t, r)["inviteInfo"])
 	}
@@ -122,13 +122,13 @@ func TestInviteInfo(t *testing.T) {
 	})
 	t.Run("OK_RevokedIsInvalid", func(t *testing.T) {
 		id, tok := invite(t, "revoked@example.com")
-		r := sub(t, e).GraphQL(`mutation($id: ID!) { revokeInvite(id: $id) }`, map[string]any{"id": id}, owner.Access)
+		r := e.For(t).GraphQL(`mutation($id: ID!) { revokeInvite(id: $id) }`, map[string]any{"id": id}, owner.Access)
 		jsonEqual(t, "revokeInvite", data(t, r), map[string]any{"revokeInvite": true})
 		jsonEqual(t, "inviteInfo", info(t, tok), invalid)
 	})
 	t.Run("OK_UsedIsInvalid", func(t *testing.T) {
 		_, tok := invite(t, "joiner@example.com")
-		r := sub(t, e).GraphQL(registerOp, map[string]any{"input": map[string]any{"email": "joiner@example.com",
+		r := e.For(t).GraphQL(registerOp, map[string]any{"input": map[string]any{"email": "joiner@example.com",
 			"username": "joiner", "password": testPassword, "inviteToken": tok}}, "")
 		u := obj(t, obj(t, data(t, r)["register"])["user"])
 		if u["isVerified"] != true {
@@ -160,7 +160,7 @@ func TestMe(t *testing.T) {
 		}
 	})
 	t.Run("OK_AfterLoginShowsLastLogin", func(t *testing.T) {
-		r := sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": a.Password}}, "")
+		r := e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": a.Password}}, "")
 		p := obj(t, data(t, r)["login"])
 		loginUser := obj(t, p["user"])
 		want := freshUser(a)
@@ -214,7 +214,7 @@ func TestRegister(t *testing.T) {
 		if c["sub"] != a.ID || c["org"] != a.WorkspaceID {
 			t.Errorf("claims sub=%v org=%v, want %s and the personal workspace %s", c["sub"], c["org"], a.ID, a.WorkspaceID)
 		}
-		m := sub(t, e).WaitMail("reg@example.com", "verify_email", 1)
+		m := e.For(t).WaitMail("reg@example.com", "verify_email", 1)
 		if !strings.Contains(m.Text, "http://localhost:3000/verify-email?token=") || m.Token() == "" {
 			t.Errorf("verification mail has no front-end link: %q", m.Text)
 		}
@@ -272,7 +272,7 @@ func TestRegister(t *testing.T) {
 					"msg": "String should have at least 8 characters", "input": "[redacted]", "ctx": map[string]any{"min_length": 8}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := sub(t, e).GraphQL(registerOp, map[string]any{"input": tc.input}, "")
+			r := e.For(t).GraphQL(registerOp, map[string]any{"input": tc.input}, "")
 			wantError(t, r, tc.code, tc.msg, tc.details)
 			if pw := tc.input["password"].(string); pw != testPassword && bytes.Contains(r.Raw, []byte(pw)) {
 				t.Errorf("the answer echoes the password: %s", r.Raw)
@@ -292,7 +292,7 @@ func TestRegister(t *testing.T) {
 		{"ErrPasswordIsLocalPart", map[string]any{"email": "kxqwyzvb@example.com", "username": "kxqw", "password": "KxqWyzVb"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := sub(t, e).GraphQL(registerOp, map[string]any{"input": tc.input}, "")
+			r := e.For(t).GraphQL(registerOp, map[string]any{"input": tc.input}, "")
 			g := oneError(t, r, "VALIDATION_ERROR")
 			ents := entries(t, g)
 			if len(ents) != 1 {
@@ -350,7 +350,7 @@ func TestLogin(t *testing.T) {
 	a := register(t, e, "Lena")
 	login := func(t *testing.T, username, password string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": username, "password": password}}, "")
+		return e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": username, "password": password}}, "")
 	}
 	for _, tc := range []struct{ name, username string }{
 		{"OK_ByUsername", "Lena"},
@@ -399,9 +399,9 @@ func TestLogout(t *testing.T) {
 	otherAccess, _ := e.Login(a.Username, a.Password)
 
 	t.Run("OK", func(t *testing.T) {
-		jsonEqual(t, "data", data(t, sub(t, e).GraphQL(logoutOp, nil, a.Access)), map[string]any{"logout": true})
+		jsonEqual(t, "data", data(t, e.For(t).GraphQL(logoutOp, nil, a.Access)), map[string]any{"logout": true})
 		wantError(t, me(t, e, a.Access), "AUTHENTICATION_FAILED", "", nil)
-		r := sub(t, e).GraphQL(refreshOp, map[string]any{"refreshToken": a.Refresh}, "")
+		r := e.For(t).GraphQL(refreshOp, map[string]any{"refreshToken": a.Refresh}, "")
 		wantError(t, r, "AUTHENTICATION_FAILED", auth.MsgInvalidRefresh, nil)
 		if obj(t, data(t, me(t, e, otherAccess))["me"])["id"] != a.ID {
 			t.Errorf("logout ended another session")
@@ -411,7 +411,7 @@ func TestLogout(t *testing.T) {
 		// "Its access and refresh tokens stop working at once": a root field that runs
 		// after logout in the same operation must not act on the ended session.
 		b := register(t, e, "leona")
-		r := sub(t, e).GraphQL(`mutation($pw: String!) { logout
+		r := e.For(t).GraphQL(`mutation($pw: String!) { logout
 			updateProfile(input: {bio: "after logout"}) { bio }
 			changePassword(input: {currentPassword: $pw, newPassword: "another long passphrase"}) }`,
 			map[string]any{"pw": b.Password}, b.Access)
@@ -424,13 +424,13 @@ func TestLogout(t *testing.T) {
 		if codes["updateProfile"] != "AUTHENTICATION_FAILED" || codes["changePassword"] != "AUTHENTICATION_FAILED" {
 			t.Errorf("fields after logout: %s, want AUTHENTICATION_FAILED for updateProfile and changePassword", r.Raw)
 		}
-		lr := sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": b.Username, "password": b.Password}}, "")
+		lr := e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": b.Username, "password": b.Password}}, "")
 		if len(lr.Errors) > 0 {
 			t.Errorf("the password was changed through a logged-out session: %s", lr.Raw)
 		}
 	})
 	t.Run("ErrAlreadyLoggedOut", func(t *testing.T) {
-		wantError(t, sub(t, e).GraphQL(logoutOp, nil, a.Access), "AUTHENTICATION_FAILED", "", map[string]any{})
+		wantError(t, e.For(t).GraphQL(logoutOp, nil, a.Access), "AUTHENTICATION_FAILED", "", map[string]any{})
 	})
 	t.Run("ErrNoToken", func(t *testing.T) {
 		wantError(t, gqlDo(t, e, logoutOp, nil), "AUTHENTICATION_FAILED", auth.MsgAuthRequired, map[string]any{})
@@ -443,7 +443,7 @@ func TestRefreshToken(t *testing.T) {
 	a := register(t, e, "rita")
 
 	t.Run("OK", func(t *testing.T) {
-		r := sub(t, e).GraphQL(refreshOp, map[string]any{"refreshToken": a.Refresh}, "")
+		r := e.For(t).GraphQL(refreshOp, map[string]any{"refreshToken": a.Refresh}, "")
 		p := obj(t, data(t, r)["refreshToken"])
 		checkTokens(t, p, true)
 		if len(p) != 4 {
@@ -466,7 +466,7 @@ func TestRefreshToken(t *testing.T) {
 		{"ErrAccessTokenInstead", a.Access},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := sub(t, e).GraphQL(refreshOp, map[string]any{"refreshToken": tc.token}, "")
+			r := e.For(t).GraphQL(refreshOp, map[string]any{"refreshToken": tc.token}, "")
 			wantError(t, r, "AUTHENTICATION_FAILED", auth.MsgInvalidRefresh, map[string]any{})
 		})
 	}
@@ -487,12 +487,12 @@ func TestVerifyEmail(t *testing.T) {
 	tok := e.WaitMail(a.Email, "verify_email", 1).Token()
 	verify := func(t *testing.T, token string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(verifyEmailOp, map[string]any{"token": token}, "")
+		return e.For(t).GraphQL(verifyEmailOp, map[string]any{"token": token}, "")
 	}
 
 	t.Run("ErrResetTokenInstead", func(t *testing.T) {
-		data(t, sub(t, e).GraphQL(forgotOp, map[string]any{"email": a.Email}, ""))
-		reset := sub(t, e).WaitMail(a.Email, "reset_password", 1).Token()
+		data(t, e.For(t).GraphQL(forgotOp, map[string]any{"email": a.Email}, ""))
+		reset := e.For(t).WaitMail(a.Email, "reset_password", 1).Token()
 		wantError(t, verify(t, reset), "INVALID_TOKEN", auth.MsgInvalidToken, map[string]any{})
 	})
 	t.Run("OK", func(t *testing.T) {
@@ -547,7 +547,7 @@ func TestResendVerification(t *testing.T) {
 	data(t, e.GraphQL(verifyEmailOp, map[string]any{"token": e.WaitMail(done.Email, "verify_email", 1).Token()}, ""))
 	resend := func(t *testing.T, email string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(resendOp, map[string]any{"email": email}, "")
+		return e.For(t).GraphQL(resendOp, map[string]any{"email": email}, "")
 	}
 
 	t.Run("OK_UnknownAddress", func(t *testing.T) {
@@ -558,11 +558,11 @@ func TestResendVerification(t *testing.T) {
 	})
 	t.Run("OK_UnverifiedGetsMailAtStoredAddress", func(t *testing.T) {
 		jsonEqual(t, "data", data(t, resend(t, "ROSA.MIXED@example.COM")), map[string]any{"resendVerification": true})
-		m := sub(t, e).WaitMail("rosa.mixed@example.com", "verify_email", 2)
+		m := e.For(t).WaitMail("rosa.mixed@example.com", "verify_email", 2)
 		if m.To != "Rosa.Mixed@example.com" {
 			t.Errorf("mail to %q, want the stored address Rosa.Mixed@example.com", m.To)
 		}
-		r := sub(t, e).GraphQL(verifyEmailOp, map[string]any{"token": m.Token()}, "")
+		r := e.For(t).GraphQL(verifyEmailOp, map[string]any{"token": m.Token()}, "")
 		jsonEqual(t, "data", data(t, r), map[string]any{"verifyEmail": true})
 		// The outbox sends in order: by now the earlier requests' mail would be out.
 		if n := mailCount(e, "ghost@example.com", "verify_email"); n != 0 {
@@ -585,14 +585,14 @@ func TestForgotPassword(t *testing.T) {
 	a := register(t, e, "fred")
 	forgot := func(t *testing.T, email string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(forgotOp, map[string]any{"email": email}, "")
+		return e.For(t).GraphQL(forgotOp, map[string]any{"email": email}, "")
 	}
 	t.Run("OK_UnknownAddress", func(t *testing.T) {
 		jsonEqual(t, "data", data(t, forgot(t, "nobody@example.com")), map[string]any{"forgotPassword": true})
 	})
 	t.Run("OK_KnownAddressGetsLink", func(t *testing.T) {
 		jsonEqual(t, "data", data(t, forgot(t, "FRED@example.com")), map[string]any{"forgotPassword": true})
-		m := sub(t, e).WaitMail(a.Email, "reset_password", 1)
+		m := e.For(t).WaitMail(a.Email, "reset_password", 1)
 		if m.To != a.Email || !strings.Contains(m.Text, "http://localhost:3000/reset-password?token=") || m.Token() == "" {
 			t.Errorf("reset mail to %q: %q, want a front-end link to %s", m.To, m.Text, a.Email)
 		}
@@ -617,7 +617,7 @@ func TestResetPassword(t *testing.T) {
 	const newPassword = "a brand new passphrase"
 	reset := func(t *testing.T, token, pw string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(resetPasswordOp, map[string]any{"input": map[string]any{"token": token, "newPassword": pw}}, "")
+		return e.For(t).GraphQL(resetPasswordOp, map[string]any{"input": map[string]any{"token": token, "newPassword": pw}}, "")
 	}
 
 	t.Run("ErrShortPasswordKeepsToken", func(t *testing.T) {
@@ -637,9 +637,9 @@ func TestResetPassword(t *testing.T) {
 	})
 	t.Run("OK", func(t *testing.T) {
 		jsonEqual(t, "data", data(t, reset(t, tok, newPassword)), map[string]any{"resetPassword": true})
-		wantError(t, sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": a.Password}}, ""),
+		wantError(t, e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": a.Password}}, ""),
 			"AUTHENTICATION_FAILED", auth.MsgInvalidLogin, nil)
-		p := obj(t, data(t, sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": newPassword}}, ""))["login"])
+		p := obj(t, data(t, e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": newPassword}}, ""))["login"])
 		if v := obj(t, p["user"])["isVerified"]; v != true {
 			t.Errorf("isVerified = %v after a reset, want true", v)
 		}
@@ -669,7 +669,7 @@ func TestSwitchOrg(t *testing.T) {
 	acme, _ := obj(t, obj(t, data(t, r)["createOrganization"])["organization"])["id"].(string)
 	switchOrg := func(t *testing.T, org, token string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(switchOrgOp, map[string]any{"orgId": org}, token)
+		return e.For(t).GraphQL(switchOrgOp, map[string]any{"orgId": org}, token)
 	}
 
 	for _, tc := range []struct{ name, org string }{
@@ -712,7 +712,7 @@ func TestUpdateProfile(t *testing.T) {
 	register(t, e, "Other")
 	update := func(t *testing.T, input map[string]any) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(updateProfileOp, map[string]any{"input": input}, a.Access)
+		return e.For(t).GraphQL(updateProfileOp, map[string]any{"input": input}, a.Access)
 	}
 	want := freshUser(a)
 	step := func(t *testing.T, input map[string]any, changes map[string]any) {
@@ -743,7 +743,7 @@ func TestUpdateProfile(t *testing.T) {
 			map[string]any{"fullName": nil, "avatarUrl": nil, "bio": nil, "preferences": map[string]any{}})
 	})
 	t.Run("OK_NullsInLiteral", func(t *testing.T) {
-		r := sub(t, e).GraphQL(`mutation { updateProfile(input: {timezone: null, locale: null}) { timezone locale bio fullName } }`, nil, a.Access)
+		r := e.For(t).GraphQL(`mutation { updateProfile(input: {timezone: null, locale: null}) { timezone locale bio fullName } }`, nil, a.Access)
 		jsonEqual(t, "updateProfile", data(t, r)["updateProfile"],
 			map[string]any{"timezone": nil, "locale": nil, "bio": nil, "fullName": nil})
 		want["timezone"], want["locale"] = nil, nil
@@ -754,16 +754,16 @@ func TestUpdateProfile(t *testing.T) {
 	const byVariables = `mutation($fullName: String, $bio: String, $locale: String) {
 		updateProfile(input: {fullName: $fullName, bio: $bio, locale: $locale}) { ` + userSelection + ` } }`
 	t.Run("OK_UnprovidedVariablesLeaveFieldsAbsent", func(t *testing.T) {
-		r := sub(t, e).GraphQL(byVariables, map[string]any{"fullName": "Uma T", "locale": "en-GB"}, a.Access)
+		r := e.For(t).GraphQL(byVariables, map[string]any{"fullName": "Uma T", "locale": "en-GB"}, a.Access)
 		want["fullName"], want["locale"] = "Uma T", "en-GB"
 		want["bio"] = nil
 		checkUser(t, e, obj(t, data(t, r)["updateProfile"]), want)
-		r = sub(t, e).GraphQL(byVariables, map[string]any{"bio": "from a variable"}, a.Access)
+		r = e.For(t).GraphQL(byVariables, map[string]any{"bio": "from a variable"}, a.Access)
 		want["bio"] = "from a variable"
 		checkUser(t, e, obj(t, data(t, r)["updateProfile"]), want)
 	})
 	t.Run("OK_NullVariablesClear", func(t *testing.T) {
-		r := sub(t, e).GraphQL(byVariables, map[string]any{"fullName": nil, "locale": nil}, a.Access)
+		r := e.For(t).GraphQL(byVariables, map[string]any{"fullName": nil, "locale": nil}, a.Access)
 		want["fullName"], want["locale"] = nil, nil
 		checkUser(t, e, obj(t, data(t, r)["updateProfile"]), want)
 	})
@@ -828,7 +828,7 @@ func TestChangePassword(t *testing.T) {
 	a := register(t, e, "chad")
 	change := func(t *testing.T, current, next, token string) *apitest.GQLResponse {
 		t.Helper()
-		return sub(t, e).GraphQL(changePasswordOp, map[string]any{"input": map[string]any{"currentPassword": current, "newPassword": next}}, token)
+		return e.For(t).GraphQL(changePasswordOp, map[string]any{"input": map[string]any{"currentPassword": current, "newPassword": next}}, token)
 	}
 	const next = "the next long passphrase"
 
@@ -865,10 +865,10 @@ func TestChangePassword(t *testing.T) {
 		if obj(t, data(t, me(t, e, a.Access))["me"])["id"] != a.ID {
 			t.Errorf("the current session ended")
 		}
-		wantError(t, sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": a.Password}}, ""),
+		wantError(t, e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": a.Password}}, ""),
 			"AUTHENTICATION_FAILED", auth.MsgInvalidLogin, nil)
-		data(t, sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": next}}, ""))
-		sub(t, e).WaitMail(a.Email, "password_changed", 1)
+		data(t, e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": a.Username, "password": next}}, ""))
+		e.For(t).WaitMail(a.Email, "password_changed", 1)
 	})
 }
 
@@ -878,26 +878,26 @@ func TestTransport(t *testing.T) {
 	a := register(t, e, "tess")
 
 	t.Run("OK_GetQuery", func(t *testing.T) {
-		r := parseGQL(t, sub(t, e).Do(http.MethodGet, "/graphql?query="+url.QueryEscape(`{ authConfig { allowRegistration } }`), nil, ""))
+		r := parseGQL(t, e.For(t).Do(http.MethodGet, "/graphql?query="+url.QueryEscape(`{ authConfig { allowRegistration } }`), nil, ""))
 		jsonEqual(t, "data", data(t, r), map[string]any{"authConfig": map[string]any{"allowRegistration": true}})
 	})
 	t.Run("OK_GetQueryWithBearerAndVariables", func(t *testing.T) {
 		q := url.Values{"query": {`query($t: String!) { inviteInfo(token: $t) { valid } me { id } }`}, "variables": {`{"t":"x"}`}}
-		r := parseGQL(t, sub(t, e).Do(http.MethodGet, "/graphql?"+q.Encode(), nil, a.Access))
+		r := parseGQL(t, e.For(t).Do(http.MethodGet, "/graphql?"+q.Encode(), nil, a.Access))
 		jsonEqual(t, "data", data(t, r), map[string]any{"inviteInfo": map[string]any{"valid": false}, "me": map[string]any{"id": a.ID}})
 	})
 	t.Run("ErrGetMutation", func(t *testing.T) {
 		q := url.Values{"query": {`mutation { register(input: {email: "get@example.com", username: "getter", password: "a long passphrase"}) { accessToken } }`}}
-		r := parseGQL(t, sub(t, e).Do(http.MethodGet, "/graphql?"+q.Encode(), nil, ""))
+		r := parseGQL(t, e.For(t).Do(http.MethodGet, "/graphql?"+q.Encode(), nil, ""))
 		if len(r.Errors) == 0 || r.Errors[0].Code() == "" || r.Data != nil || r.Status == http.StatusOK {
 			t.Errorf("GET mutation: want a non-200 error with a code and no data, got %d %s", r.Status, r.Raw)
 		}
-		lr := sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": "getter", "password": "a long passphrase"}}, "")
+		lr := e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": "getter", "password": "a long passphrase"}}, "")
 		wantError(t, lr, "AUTHENTICATION_FAILED", "", nil)
 	})
 	t.Run("ErrGetLogout", func(t *testing.T) {
 		q := url.Values{"query": {`mutation { logout }`}}
-		r := parseGQL(t, sub(t, e).Do(http.MethodGet, "/graphql?"+q.Encode(), nil, a.Access))
+		r := parseGQL(t, e.For(t).Do(http.MethodGet, "/graphql?"+q.Encode(), nil, a.Access))
 		if len(r.Errors) == 0 || r.Data != nil {
 			t.Errorf("GET mutation: want an error, got %d %s", r.Status, r.Raw)
 		}
@@ -912,7 +912,7 @@ func TestTransport(t *testing.T) {
 		{"ErrBodyNotJSONContentType", "text/plain", `password=` + secret},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := parseGQL(t, sub(t, e).Do(http.MethodPost, "/graphql", tc.body, "", "Content-Type", tc.contentType))
+			r := parseGQL(t, e.For(t).Do(http.MethodPost, "/graphql", tc.body, "", "Content-Type", tc.contentType))
 			if r.Status < 400 || r.Status >= 500 {
 				t.Errorf("status = %d, want 4xx", r.Status)
 			}
@@ -926,7 +926,7 @@ func TestTransport(t *testing.T) {
 	}
 	t.Run("ErrBodyTooLarge", func(t *testing.T) {
 		body := `{"query": "{ authConfig { allowRegistration } }", "pad": "` + strings.Repeat("x", 1<<20) + `"}`
-		r := parseGQL(t, sub(t, e).Do(http.MethodPost, "/graphql", body, ""))
+		r := parseGQL(t, e.For(t).Do(http.MethodPost, "/graphql", body, ""))
 		if r.Status != http.StatusRequestEntityTooLarge || len(r.Errors) == 0 || r.Errors[0].Code() != "PAYLOAD_TOO_LARGE" {
 			t.Errorf("want 413 PAYLOAD_TOO_LARGE, got %d %s", r.Status, r.Raw)
 		}

@@ -21,13 +21,6 @@ import (
 // introspection and playground, GET for queries only, JSON as the only POST transport,
 // bodies never echoed, and the password policy on every mutation that sets a password.
 
-// hdFor returns a copy of e that reports failures on t (for subtests sharing an env).
-func hdFor(t testing.TB, e *apitest.Env) *apitest.Env {
-	c := *e
-	c.T = t
-	return &c
-}
-
 // hdGraphQL returns an option changing the GraphQL options of the router.
 func hdGraphQL(f func(o *rest.Options)) apitest.Option { return apitest.WithREST(f) }
 
@@ -480,11 +473,11 @@ func TestPasswordPolicyMutations(t *testing.T) {
 		e := apitest.New(t)
 		for _, c := range hdPolicyCases {
 			t.Run(c.name, func(t *testing.T) {
-				hdWantPolicy(t, hdFor(t, e).GraphQL(hdRegisterOp, hdRegistration(c.password, nil), ""), "password", c.reason)
+				hdWantPolicy(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(c.password, nil), ""), "password", c.reason)
 			})
 		}
 		t.Run("OKStrongPassword", func(t *testing.T) {
-			hdData(t, hdFor(t, e).GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
+			hdData(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
 		})
 	})
 
@@ -500,11 +493,11 @@ func TestPasswordPolicyMutations(t *testing.T) {
 		withInvite := map[string]any{"inviteToken": token}
 		for _, c := range hdPolicyCases {
 			t.Run(c.name, func(t *testing.T) {
-				hdWantPolicy(t, hdFor(t, e).GraphQL(hdRegisterOp, hdRegistration(c.password, withInvite), ""), "password", c.reason)
+				hdWantPolicy(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(c.password, withInvite), ""), "password", c.reason)
 			})
 		}
 		t.Run("OKStrongPassword", func(t *testing.T) {
-			d := hdData(t, hdFor(t, e).GraphQL(hdRegisterOp, hdRegistration(hdPassword, withInvite), ""))
+			d := hdData(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(hdPassword, withInvite), ""))
 			if u := d["register"].(map[string]any)["user"].(map[string]any); u["isVerified"] != true {
 				t.Errorf("isVerified = %v, want true after an invitation", u["isVerified"])
 			}
@@ -522,11 +515,11 @@ func TestPasswordPolicyMutations(t *testing.T) {
 		}
 		for _, c := range hdPolicyCases {
 			t.Run(c.name, func(t *testing.T) {
-				hdWantPolicy(t, hdFor(t, e).GraphQL(hdResetOp, reset(c.password), ""), "newPassword", c.reason)
+				hdWantPolicy(t, e.For(t).GraphQL(hdResetOp, reset(c.password), ""), "newPassword", c.reason)
 			})
 		}
 		t.Run("OKStrongPasswordWithTheSameToken", func(t *testing.T) {
-			if d := hdData(t, hdFor(t, e).GraphQL(hdResetOp, reset("Snoopy-Doghouse-7"), "")); d["resetPassword"] != true {
+			if d := hdData(t, e.For(t).GraphQL(hdResetOp, reset("Snoopy-Doghouse-7"), "")); d["resetPassword"] != true {
 				t.Errorf("resetPassword = %v", d["resetPassword"])
 			}
 		})
@@ -542,11 +535,11 @@ func TestPasswordPolicyMutations(t *testing.T) {
 		}
 		for _, c := range hdPolicyCases {
 			t.Run(c.name, func(t *testing.T) {
-				hdWantPolicy(t, hdFor(t, e).GraphQL(hdChangeOp, change(c.password), tok), "newPassword", c.reason)
+				hdWantPolicy(t, e.For(t).GraphQL(hdChangeOp, change(c.password), tok), "newPassword", c.reason)
 			})
 		}
 		t.Run("OKStrongPassword", func(t *testing.T) {
-			if d := hdData(t, hdFor(t, e).GraphQL(hdChangeOp, change("Snoopy-Doghouse-7"), tok)); d["changePassword"] != true {
+			if d := hdData(t, e.For(t).GraphQL(hdChangeOp, change("Snoopy-Doghouse-7"), tok)); d["changePassword"] != true {
 				t.Errorf("changePassword = %v", d["changePassword"])
 			}
 		})

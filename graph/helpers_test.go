@@ -44,14 +44,6 @@ const (
 // testPassword is the password every account of these tests starts with.
 const testPassword = "correct horse battery staple"
 
-// sub returns a copy of e that reports its failures on t, so that a subtest may use it.
-func sub(t testing.TB, e *apitest.Env) *apitest.Env {
-	t.Helper()
-	c := *e
-	c.T = t
-	return &c
-}
-
 // account is a user registered over GraphQL, with its first tokens and user object.
 type account struct {
 	ID, Email, Username, Password string
@@ -64,7 +56,7 @@ type account struct {
 func register(t testing.TB, e *apitest.Env, username string) *account {
 	t.Helper()
 	a := &account{Email: username + "@example.com", Username: username, Password: testPassword}
-	r := sub(t, e).GraphQL(registerOp, map[string]any{"input": map[string]any{
+	r := e.For(t).GraphQL(registerOp, map[string]any{"input": map[string]any{
 		"email": a.Email, "username": a.Username, "password": a.Password}}, "")
 	p := obj(t, data(t, r)["register"])
 	a.User = obj(t, p["user"])

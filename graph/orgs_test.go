@@ -42,39 +42,16 @@ const (
 )
 
 // ogEnv starts a service with a known front-end URL (for invitation links).
-// Environments start one at a time: auth.OpenDB migrates through ent's package-level
-// table descriptors, and two migrations at once are a data race (see ogNew).
 func ogEnv(t *testing.T, opts ...apitest.Option) *apitest.Env {
 	t.Helper()
 	base := apitest.WithConfig(func(c *auth.Config) { c.FrontendURL = ogFrontend })
-	return ogNew(t, append([]apitest.Option{base}, opts...)...)
-}
-
-// ogStartMu serializes apitest.New: auth.OpenDB runs ent's Schema.Create, which writes
-// the shared migrate.Tables descriptors (schema.(*Atlas).setupTables), so concurrent
-// starts race under -race.
-var ogStartMu sync.Mutex
-
-// ogNew is apitest.New, one at a time.
-func ogNew(t *testing.T, opts ...apitest.Option) *apitest.Env {
-	t.Helper()
-	ogStartMu.Lock()
-	defer ogStartMu.Unlock()
-	return apitest.New(t, opts...)
-}
-
-// ogFor returns a copy of e reporting on t (for subtests).
-func ogFor(t testing.TB, e *apitest.Env) *apitest.Env {
-	t.Helper()
-	c := *e
-	c.T = t
-	return &c
+	return apitest.New(t, append([]apitest.Option{base}, opts...)...)
 }
 
 // ogGQL runs a GraphQL operation, reporting on t.
 func ogGQL(t testing.TB, e *apitest.Env, query string, vars map[string]any, token string) *apitest.GQLResponse {
 	t.Helper()
-	return ogFor(t, e).GraphQL(query, vars, token)
+	return e.For(t).GraphQL(query, vars, token)
 }
 
 // ogForbidden fails unless r is one FORBIDDEN error naming perm.
@@ -137,13 +114,13 @@ func ogList(t testing.TB, v any) []map[string]any {
 // ogRegister creates an account over REST (username@example.com).
 func ogRegister(t testing.TB, e *apitest.Env, username string) *apitest.Account {
 	t.Helper()
-	return ogFor(t, e).Register(username)
+	return e.For(t).Register(username)
 }
 
 // ogRelogin gives a a fresh access and refresh token (after the clock moved past them).
 func ogRelogin(t testing.TB, e *apitest.Env, a *apitest.Account) {
 	t.Helper()
-	a.Access, a.Refresh = ogFor(t, e).Login(a.Username, a.Password)
+	a.Access, a.Refresh = e.For(t).Login(a.Username, a.Password)
 }
 
 // ogMemberships lists the caller's organizations.
@@ -186,7 +163,7 @@ func ogInvite(t testing.TB, e *apitest.Env, token, org, email, role string) map[
 func ogInviteTok(t testing.TB, e *apitest.Env, token, org, email, role string, n int) (map[string]any, string) {
 	t.Helper()
 	inv := ogInvite(t, e, token, org, email, role)
-	tok := ogFor(t, e).WaitMail(email, "invite", n).Token()
+	tok := e.For(t).WaitMail(email, "invite", n).Token()
 	if tok == "" {
 		t.Fatalf("invitation mail #%d to %s has no token", n, email)
 	}
@@ -422,7 +399,7 @@ func TestOrgsCreateInvitePermissions(t *testing.T) {
 			if inv["orgId"] != c.org || inv["email"] != addr || inv["role"] != c.role || inv["invitedBy"] != c.as.UserID {
 				t.Errorf("createInvite = %s, want orgId %s, email %s, role %s, invitedBy %s", r.Raw, c.org, addr, c.role, c.as.UserID)
 			}
-			if tok := ogFor(t, e).WaitMail(addr, "invite", 1).Token(); ogInfo(t, e, tok) != `{"email":"`+addr+`","valid":true}` {
+			if tok := e.For(t).WaitMail(addr, "invite", 1).Token(); ogInfo(t, e, tok) != `{"email":"`+addr+`","valid":true}` {
 				t.Errorf("inviteInfo of the mailed token = %s, want valid for %s", ogInfo(t, e, tok), addr)
 			}
 		})
@@ -724,7 +701,7 @@ func TestOrgsRegisterWithInviteToken(t *testing.T) {
 		if got := ogInfo(t, e, tok); got != `{"email":"rightone@example.com","valid":true}` {
 			t.Errorf("inviteInfo after a mismatched use = %s, want still valid", got)
 		}
-		if r := ogFor(t, e).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "wrongone",
+		if r := e.For(t).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "wrongone",
 			"password": "a long enough secret"}, ""); r.Status != http.StatusUnauthorized {
 			t.Errorf("login of the refused registration = %d %s, want 401 (no account created)", r.Status, r.Body)
 		}
@@ -740,7 +717,7 @@ func TestOrgsRegisterWithInviteWhileRegistrationDisabled(t *testing.T) {
 	// The owner registers while sign-up is open; a second service on the same database,
 	// with sign-up closed, serves the rest.
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "auth.db")
-	open := ogNew(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
+	open := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
 	owner := open.Register("closedowner")
 	e := ogEnv(t, apitest.WithDatabase(dbURL), apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
 	org := ogCreateOrg(t, e, owner.Access, "Closed Org")
@@ -927,7 +904,7 @@ func TestOrgsCreateInviteConcurrentlyLeavesOnePending(t *testing.T) {
 	if len(list) != 1 {
 		t.Errorf("pending invites = %d, want 1 (each invite replaces the previous one)", len(list))
 	}
-	ogFor(t, e).WaitMail("popular@example.com", "invite", n)
+	e.For(t).WaitMail("popular@example.com", "invite", n)
 	valid := 0
 	for _, m := range e.Logs.Mails("popular@example.com") {
 		if m.Kind == "invite" && ogInfo(t, e, m.Token()) != ogInvalidInfo {

@@ -23,7 +23,7 @@ func gqlUser(rest map[string]any) map[string]any {
 // restMe reads the caller's profile over REST (the user and has_password).
 func restMe(t testing.TB, e *apitest.Env, token string) map[string]any {
 	t.Helper()
-	r := sub(t, e).Do(http.MethodGet, "/v1/auth/me/profile", nil, token)
+	r := e.For(t).Do(http.MethodGet, "/v1/auth/me/profile", nil, token)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET /me/profile: %d %s", r.Status, r.Body)
 	}
@@ -37,7 +37,7 @@ func TestParityAccountsAndTokens(t *testing.T) {
 	viaREST := e.Register("restborn")
 
 	t.Run("OK_RegisteredOverGraphQLLogsInOverREST", func(t *testing.T) {
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": viaGQL.Username, "password": viaGQL.Password}, "")
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": viaGQL.Username, "password": viaGQL.Password}, "")
 		if r.Status != http.StatusOK {
 			t.Fatalf("REST login: %d %s", r.Status, r.Body)
 		}
@@ -51,14 +51,14 @@ func TestParityAccountsAndTokens(t *testing.T) {
 		jsonEqual(t, "GraphQL me vs REST profile", g, gqlUser(restMe(t, e, m["access_token"].(string))))
 	})
 	t.Run("OK_RegisteredOverRESTLogsInOverGraphQL", func(t *testing.T) {
-		r := sub(t, e).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": viaREST.Username, "password": viaREST.Password}}, "")
+		r := e.For(t).GraphQL(loginOp, map[string]any{"input": map[string]any{"username": viaREST.Username, "password": viaREST.Password}}, "")
 		p := obj(t, data(t, r)["login"])
 		u := obj(t, p["user"])
 		if u["id"] != viaREST.UserID || u["defaultWorkspaceId"] != viaREST.WorkspaceID {
 			t.Errorf("GraphQL login user = %v, want %s", u, viaREST.UserID)
 		}
 		// The GraphQL token works on REST: /me answers the same data as GraphQL's me.
-		rr := sub(t, e).Do(http.MethodGet, "/v1/auth/me", nil, p["accessToken"].(string))
+		rr := e.For(t).Do(http.MethodGet, "/v1/auth/me", nil, p["accessToken"].(string))
 		if rr.Status != http.StatusOK {
 			t.Fatalf("REST /me with a GraphQL token: %d %s", rr.Status, rr.Body)
 		}
@@ -68,23 +68,23 @@ func TestParityAccountsAndTokens(t *testing.T) {
 		jsonEqual(t, "REST /me vs GraphQL me", restUser, gqlMe)
 	})
 	t.Run("OK_RefreshTokensCrossTransports", func(t *testing.T) {
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": viaGQL.Refresh}, "")
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": viaGQL.Refresh}, "")
 		if r.Status != http.StatusOK {
 			t.Fatalf("REST refresh of a GraphQL refresh token: %d %s", r.Status, r.Body)
 		}
 		m := r.Object(t)
-		g := sub(t, e).GraphQL(refreshOp, map[string]any{"refreshToken": m["refresh_token"]}, "")
+		g := e.For(t).GraphQL(refreshOp, map[string]any{"refreshToken": m["refresh_token"]}, "")
 		p := obj(t, data(t, g)["refreshToken"])
 		if apitest.Claims(t, p["accessToken"].(string))["sid"] != apitest.Claims(t, viaGQL.Access)["sid"] {
 			t.Errorf("refresh across transports left the session")
 		}
-		if rr := sub(t, e).Do(http.MethodGet, "/v1/auth/me", nil, p["accessToken"].(string)); rr.Status != http.StatusOK {
+		if rr := e.For(t).Do(http.MethodGet, "/v1/auth/me", nil, p["accessToken"].(string)); rr.Status != http.StatusOK {
 			t.Errorf("REST /me with a GraphQL-refreshed token: %d %s", rr.Status, rr.Body)
 		}
 	})
 	t.Run("OK_LogoutOverRESTEndsGraphQLSession", func(t *testing.T) {
-		access, _ := sub(t, e).Login(viaGQL.Username, viaGQL.Password)
-		if r := sub(t, e).Do(http.MethodPost, "/v1/auth/logout", nil, access); r.Status != http.StatusOK || string(r.Body) != "null" {
+		access, _ := e.For(t).Login(viaGQL.Username, viaGQL.Password)
+		if r := e.For(t).Do(http.MethodPost, "/v1/auth/logout", nil, access); r.Status != http.StatusOK || string(r.Body) != "null" {
 			t.Fatalf("REST logout: %d %s", r.Status, r.Body)
 		}
 		wantError(t, me(t, e, access), "AUTHENTICATION_FAILED", "", nil)
@@ -188,8 +188,8 @@ func TestParityErrors(t *testing.T) {
 			if tc.body != nil {
 				body = tc.body
 			}
-			rr := sub(t, e).Do(tc.method, tc.path, body, token)
-			gr := sub(t, e).GraphQL(tc.query, tc.vars, token)
+			rr := e.For(t).Do(tc.method, tc.path, body, token)
+			gr := e.For(t).GraphQL(tc.query, tc.vars, token)
 			g := oneError(t, gr, tc.code)
 			if tc.status == http.StatusUnprocessableEntity {
 				restEntries := rest422(t, rr)

@@ -36,7 +36,7 @@ const strongPassword = "Violet-Kettle-Orbit-42"
 // limitsEnv starts a service with exactly the given limits (every other limit off).
 func limitsEnv(t testing.TB, limits map[string]auth.Limit, opts ...apitest.Option) *apitest.Env {
 	t.Helper()
-	return newEnv(t, append([]apitest.Option{apitest.WithConfig(func(c *auth.Config) { c.RateLimits = limits })}, opts...)...)
+	return apitest.New(t, append([]apitest.Option{apitest.WithConfig(func(c *auth.Config) { c.RateLimits = limits })}, opts...)...)
 }
 
 // defaultLimits is a copy of auth.DefaultLimits.
@@ -68,13 +68,6 @@ func wantLimited(t testing.TB, r *apitest.Response, most time.Duration) int {
 		t.Errorf("Retry-After = %q, details.retry_after = %s", h, m[1])
 	}
 	return ra
-}
-
-// envFor returns a copy of e that reports failures on t (for subtests sharing an env).
-func envFor(t testing.TB, e *apitest.Env) *apitest.Env {
-	c := *e
-	c.T = t
-	return &c
 }
 
 // wantStatus fails unless r has status.
@@ -427,7 +420,7 @@ func TestAliasAttack(t *testing.T) {
 
 	t.Run("Err429FortyAliasesSpendFortyAttemptsPerIP", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, withDefaults)
+		e := apitest.New(t, withDefaults)
 		a := e.Register("bystander")
 		start := time.Now()
 		r := e.GraphQL(aliasedLogins(distinctUnknown(40)), nil, "")
@@ -443,7 +436,7 @@ func TestAliasAttack(t *testing.T) {
 
 	t.Run("Err429RESTAndGraphQLShareTheIPBucket", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, withDefaults)
+		e := apitest.New(t, withDefaults)
 		start := time.Now()
 		for i := range 12 {
 			wantStatus(t, e.Do(http.MethodPost, pLogin, obj{"username": fmt.Sprintf("rest%d", i), "password": "x"}, ""),
@@ -456,7 +449,7 @@ func TestAliasAttack(t *testing.T) {
 
 	t.Run("Err429AccountFailuresAcrossTransports", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, withDefaults)
+		e := apitest.New(t, withDefaults)
 		victim := e.Register("victim")
 		bystander := e.Register("bystander")
 		for i := range 4 {
@@ -479,7 +472,7 @@ func TestAliasAttack(t *testing.T) {
 
 	t.Run("ErrFiftyOneAliasesRefusedSpendNothing", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, withDefaults)
+		e := apitest.New(t, withDefaults)
 		wantCapped := func(t *testing.T, r *apitest.GQLResponse) {
 			t.Helper()
 			if len(r.Errors) != 1 || r.Data != nil {
@@ -504,7 +497,7 @@ func TestAliasAttack(t *testing.T) {
 
 	t.Run("OKFiftyAliasesAllowed", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, withDefaults)
+		e := apitest.New(t, withDefaults)
 		var b strings.Builder
 		b.WriteString("{")
 		for i := range 50 {
@@ -597,7 +590,7 @@ func TestLockout(t *testing.T) {
 
 	t.Run("ErrCorrectPasswordRefusedLikeAWrongOne", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, lockout)
+		e := apitest.New(t, lockout)
 		a := e.Register("victim")
 		for range threshold {
 			wantUnauthorized(t, login(e, a.Username, "wrong-password"))
@@ -619,7 +612,7 @@ func TestLockout(t *testing.T) {
 
 	t.Run("OKPasswordResetUnlocks", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, lockout)
+		e := apitest.New(t, lockout)
 		a := e.Register("victim")
 		for range threshold {
 			wantUnauthorized(t, login(e, a.Username, "wrong-password"))
@@ -634,7 +627,7 @@ func TestLockout(t *testing.T) {
 
 	t.Run("ErrWrongCurrentPasswordCounts", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, lockout)
+		e := apitest.New(t, lockout)
 		a := e.Register("victim")
 		for range threshold - 2 {
 			wantUnauthorized(t, login(e, a.Username, "wrong-password"))
@@ -648,7 +641,7 @@ func TestLockout(t *testing.T) {
 
 	t.Run("OKOnlyConsecutiveFailuresCount", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, lockout)
+		e := apitest.New(t, lockout)
 		a := e.Register("victim")
 		for range 2 {
 			for range threshold - 1 {
@@ -742,7 +735,7 @@ func TestClientIP(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, c.opts...)
+			e := apitest.New(t, c.opts...)
 			a := e.Register("traveller")
 			r := e.Do(http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}, "", "X-Forwarded-For", c.xff)
 			wantOK(t, r)
@@ -757,7 +750,7 @@ func TestClientIP(t *testing.T) {
 // both transports is shed with SERVICE_UNAVAILABLE and Retry-After, never a wrong answer.
 func TestOverloadSheds503(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) {
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) {
 		c.Hash = auth.HashParams{MemoryKiB: 16 * 1024, Time: 3, Threads: 1} // tens of milliseconds per hash
 		c.HashConcurrency = 1
 		c.HashWait = time.Millisecond

@@ -108,7 +108,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 	}
 	t.Run("ErrAfterChangePassword", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("victim")
 		tok := auForgot(t, e, a, 1)
 		wantNull(t, e.Do(http.MethodPut, pPassword, obj{"current_password": a.Password, "new_password": "Another-Long-Phrase-7"}, a.Access))
@@ -116,7 +116,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 	})
 	t.Run("ErrOtherLinkAfterReset", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("victim")
 		first := auForgot(t, e, a, 1)
 		second := auForgot(t, e, a, 2)
@@ -125,7 +125,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 	})
 	t.Run("ErrAfterDeactivation", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("victim")
 		tok := auForgot(t, e, a, 1)
 		ctx := context.Background()
@@ -139,7 +139,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 	})
 	t.Run("ErrAfterOperatorSetPassword", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("victim")
 		tok := auForgot(t, e, a, 1)
 		if err := e.Svc.SetPassword(context.Background(), a.Username, "Operator-Chosen-99"); err != nil {
@@ -149,7 +149,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 	})
 	t.Run("ErrAfterSuccessfulLogin", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("victim")
 		tok := auForgot(t, e, a, 1)
 		e.Login(a.Username, a.Password)
@@ -157,7 +157,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 	})
 	t.Run("OK_LinkWorksOtherwise", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("victim")
 		wantNull(t, reset(e, auForgot(t, e, a, 1)))
 	})

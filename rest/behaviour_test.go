@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"authbff/graph/auth"
+	"authbff/rest/apitest"
 )
 
 // What the routes do, seen from the outside.
 
 func TestLoginIdentifiers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	reg := register(t, e, "Alice.W@Example.COM", "Alice_W", "Correct-Horse-9")
 	uid := str(t, member(t, reg, "user"), "user_id")
 	for _, name := range []string{"Alice_W", "alice_w", "ALICE_W", "Alice.W@example.com", "alice.w@example.com", "ALICE.W@EXAMPLE.COM"} {
@@ -34,7 +35,7 @@ func TestLoginIdentifiers(t *testing.T) {
 
 func TestRegisterNormalizesEmail(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	body := register(t, e, "  Mixed.Case@EXAMPLE.Com ", "mixed", "Correct-Horse-9")
 	const stored = "Mixed.Case@example.com"
 	t.Run("StoredNormalized", func(t *testing.T) {
@@ -69,7 +70,7 @@ func TestRegisterNormalizesEmail(t *testing.T) {
 
 func TestVerifyEmail(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("amy")
 	verified := func(t *testing.T, want bool) {
 		t.Helper()
@@ -90,7 +91,7 @@ func TestVerifyEmail(t *testing.T) {
 
 func TestProfileUpdate(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("bea")
 	put := func(t *testing.T, body string) []byte {
 		t.Helper()
@@ -180,7 +181,7 @@ func TestProfileUpdate(t *testing.T) {
 
 func TestProfileValidValues(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("cleo")
 	cases := []struct{ name, field, value string }{
 		{"OKAvatarHTTPS", "avatar_url", "https://example.com/a.png"},
@@ -204,7 +205,7 @@ func TestProfileValidValues(t *testing.T) {
 
 func TestUsernameChange(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("dora")
 	body := mustDo(t, e, http.MethodPut, pProfile, obj{"username": "Dora.New"}, a.Access)
 	if got := str(t, body, "username"); got != "Dora.New" {
@@ -221,7 +222,7 @@ func TestUsernameChange(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("edna")
 	otherAccess, otherRefresh := e.Login(a.Username, a.Password)
 	wantNull(t, e.Do(http.MethodPost, pLogout, nil, a.Access))
@@ -238,7 +239,7 @@ func TestLogout(t *testing.T) {
 
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("fay")
 	otherAccess, otherRefresh := e.Login(a.Username, a.Password)
 	const newPassword = "Brand-New-Horse-4"
@@ -264,7 +265,7 @@ func TestChangePassword(t *testing.T) {
 
 func TestForgotPassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("gina")
 	const unknown = "nobody-here@example.com"
 	known := e.Do(http.MethodPost, pForgot, obj{"email": a.Email}, "")
@@ -288,7 +289,7 @@ func TestForgotPassword(t *testing.T) {
 
 func TestResetPassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("hana")
 	otherAccess, otherRefresh := e.Login(a.Username, a.Password)
 	mustDo(t, e, http.MethodPost, pForgot, obj{"email": a.Email}, "")
@@ -322,7 +323,7 @@ func TestResetPassword(t *testing.T) {
 
 func TestResendVerification(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("iris")
 	first := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
 	wantNull(t, e.Do(http.MethodPost, pResend, obj{"email": a.Email}, ""))
@@ -362,7 +363,7 @@ func TestResendVerification(t *testing.T) {
 
 func TestRefreshRotation(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("jade")
 	child := mustDo(t, e, http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}, "")
 	wantKeys(t, child, refreshKeys...)
@@ -391,7 +392,7 @@ func TestRefreshRotation(t *testing.T) {
 
 func TestLastLogin(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("kira")
 	first := str(t, member(t, mustDo(t, e, http.MethodPost, pLogin, obj{"username": a.Username, "password": a.Password}, ""), "user"), "last_login")
 	e.Clock.Advance(time.Hour)
@@ -415,7 +416,7 @@ func TestLastLogin(t *testing.T) {
 
 func TestCommonHeaders(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("lena")
 	cases := []struct {
 		name         string

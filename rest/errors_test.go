@@ -39,7 +39,7 @@ var authRoutes = []struct {
 
 func TestMissingBearer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	for _, rt := range authRoutes {
 		t.Run("AuthRequired"+rt.method+strings.ReplaceAll(rt.path, "/", "_"), func(t *testing.T) {
 			env := wantError(t, e.Do(rt.method, rt.path, rt.body, ""), http.StatusUnauthorized,
@@ -53,7 +53,7 @@ func TestMissingBearer(t *testing.T) {
 
 func TestBadBearer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("ivan")
 	cases := []struct {
 		name   string
@@ -94,7 +94,7 @@ func tamper(tok string) string {
 func TestForgedAccessTokens(t *testing.T) {
 	t.Parallel()
 	secret := []byte("0123456789abcdef0123456789abcdef-test-secret")
-	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) { c.JWTSecret = secret }))
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.JWTSecret = secret }))
 	a := e.Register("judy")
 	header, claims := splitJWT(t, a.Access)
 	cases := []struct {
@@ -197,7 +197,7 @@ func signJWT(t testing.TB, header, claims map[string]any, alg jwt.SigningMethod,
 
 func TestExpiredAccessToken(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("ken")
 	mustDo(t, e, http.MethodGet, pMe, nil, a.Access)
 	e.Clock.Advance(15*time.Minute + 2*time.Second)
@@ -212,7 +212,7 @@ func TestExpiredAccessToken(t *testing.T) {
 
 func TestLoginFailure(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("laura")
 	cases := []struct{ name, username, password string }{
 		{"ErrWrongPassword", a.Username, "not-the-password"},
@@ -241,7 +241,7 @@ func TestLoginFailure(t *testing.T) {
 
 func TestRegistrationDisabled(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
 	cases := []struct {
 		name string
 		body obj
@@ -267,9 +267,9 @@ func TestRegistrationDisabledInviteAdmits(t *testing.T) {
 	// The owner registers while sign-up is open; then a second service on the same
 	// database, with sign-up closed, serves the rest.
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "auth.db")
-	open := newEnv(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
+	open := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithoutMailer())
 	owner := open.Register("olivia")
-	e := newEnv(t, apitest.WithDatabase(dbURL), apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
+	e := apitest.New(t, apitest.WithDatabase(dbURL), apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
 	g := e.GraphQL(`mutation($org: ID!) { createInvite(orgId: $org, email: "peggy@example.com", role: MEMBER) { id } }`,
 		map[string]any{"org": owner.WorkspaceID}, owner.Access)
 	if len(g.Errors) > 0 {
@@ -290,7 +290,7 @@ func TestRegistrationDisabledInviteAdmits(t *testing.T) {
 
 func TestSwitchOrgForbidden(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("nina")
 	b := e.Register("oscar")
 	cases := []struct{ name, org string }{
@@ -310,7 +310,7 @@ func TestSwitchOrgForbidden(t *testing.T) {
 
 func TestConflicts(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	register(t, e, "Paul@example.com", "Paul", "Correct-Horse-9")
 	cases := []struct {
 		name, email, username, field string
@@ -354,7 +354,7 @@ func TestConflicts(t *testing.T) {
 
 func TestInvalidOneTimeTokens(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("rupert")
 	verify := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
 	mustDo(t, e, http.MethodPost, pForgot, obj{"email": a.Email}, "")
@@ -384,7 +384,7 @@ func TestInvalidOneTimeTokens(t *testing.T) {
 
 func TestExpiredOneTimeTokens(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("sybil")
 	b := e.Register("sybil2")
 	verifyA := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
@@ -408,7 +408,7 @@ func TestExpiredOneTimeTokens(t *testing.T) {
 
 func TestWrongCurrentPassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("trent")
 	cases := []struct{ name, current string }{
 		{"ErrWrong", "not-the-password"},
@@ -429,7 +429,7 @@ func TestWrongCurrentPassword(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	cases := []struct{ name, method, path string }{
 		{"ErrUnknownAuthRoute", http.MethodGet, "/v1/auth/nope"},
 		{"ErrUnknownSubRoute", http.MethodPost, "/v1/auth/me/nope"},
@@ -445,7 +445,7 @@ func TestUnknownRoute(t *testing.T) {
 
 func TestWrongMethod(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	cases := []struct {
 		name, method, path string
 		allow              []string
@@ -478,7 +478,7 @@ func TestWrongMethod(t *testing.T) {
 
 func TestPayloadTooLarge(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("uma")
 	const limit = 1 << 20
 	// padded returns a valid JSON object of exactly n bytes with the given fields.
@@ -521,7 +521,7 @@ func (zeroReader) Read(p []byte) (int, error) {
 
 func TestInvalidUTF8(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("victor")
 	cases := []struct {
 		name, method, path string
@@ -546,7 +546,7 @@ func TestInvalidUTF8(t *testing.T) {
 
 func TestBearerBeforeBody(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -573,7 +573,7 @@ func TestBearerBeforeBody(t *testing.T) {
 
 func TestDeactivatedAccount(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("wade")
 	if err := e.DB.User.UpdateOneID(uuid.MustParse(a.UserID)).SetIsActive(false).Exec(t.Context()); err != nil {
 		t.Fatal(err)
@@ -594,7 +594,7 @@ func TestDeactivatedAccount(t *testing.T) {
 
 func TestRateLimited(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) {
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) {
 		c.RateLimits = map[string]auth.Limit{auth.LimitLoginIP: {N: 2, Window: time.Minute}}
 	}))
 	a := e.Register("xavi")
@@ -614,7 +614,7 @@ func TestRateLimited(t *testing.T) {
 
 func TestInternalErrorsHidden(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithoutMailer())
+	e := apitest.New(t, apitest.WithoutMailer())
 	a := e.Register("yara")
 	e.DB.Close() // the database goes away under the service
 	cases := []struct {
@@ -665,7 +665,7 @@ func TestInternalErrorsHidden(t *testing.T) {
 
 func TestHostileBodies(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("zed")
 	cases := []struct {
 		name, method, path, body string
@@ -699,7 +699,7 @@ func TestHostileBodies(t *testing.T) {
 
 func TestPublicRoutesIgnoreBearer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("abe")
 	cases := []struct {
 		name, method, path string

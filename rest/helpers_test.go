@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,21 +59,6 @@ const (
 	pProfile    = "/v1/auth/me/profile"
 	pPassword   = "/v1/auth/me/password"
 )
-
-// migrating serializes apitest.New: ent's schema migration mutates package-level table
-// descriptions (ent/migrate), so two concurrent migrations in one process are a data
-// race (go test -race fails). graph/auth.OpenDB should hold a lock around
-// Schema.Create; until it does, the tests of this package start their envs one at a
-// time (each then runs in parallel).
-var migrating sync.Mutex
-
-// newEnv is apitest.New, one migration at a time.
-func newEnv(t testing.TB, opts ...apitest.Option) *apitest.Env {
-	t.Helper()
-	migrating.Lock()
-	defer migrating.Unlock()
-	return apitest.New(t, opts...)
-}
 
 // obj is a JSON object body for Env.Do.
 type obj = map[string]any

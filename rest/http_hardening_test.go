@@ -111,7 +111,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("OKPreflightFromAllowedOrigin", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, allowApp)
+		e := apitest.New(t, allowApp)
 		for _, path := range []string{pLogin, pPassword, "/graphql"} {
 			r := preflight(e, app, path)
 			if r.Status != http.StatusOK && r.Status != http.StatusNoContent {
@@ -137,7 +137,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("OKRequestFromAllowedOriginExposesHeaders", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, allowApp)
+		e := apitest.New(t, allowApp)
 		r := e.Do(http.MethodGet, pConfig, nil, "", "Origin", app)
 		wantOK(t, r)
 		if got := r.Header.Get("Access-Control-Allow-Origin"); got != app {
@@ -153,7 +153,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("ErrOtherOriginNotAllowed", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, allowApp)
+		e := apitest.New(t, allowApp)
 		for _, origin := range []string{"https://evil.example", "http://app.example", "https://app.example.evil.example"} {
 			for _, r := range []*apitest.Response{preflight(e, origin, pLogin), e.Do(http.MethodGet, pConfig, nil, "", "Origin", origin)} {
 				if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
@@ -165,7 +165,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("ErrPreflightFromOtherOriginIsAClear403", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, allowApp)
+		e := apitest.New(t, allowApp)
 		for _, path := range []string{pLogin, "/graphql", "/no/such/route"} {
 			r := preflight(e, "http://localhost:9999", path)
 			wantError(t, r, http.StatusForbidden, "FORBIDDEN",
@@ -186,7 +186,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("ErrNoOriginsConfiguredNoCORSHeaders", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		noCORS(t, preflight(e, app, pLogin))
 		noCORS(t, preflight(e, app, "/graphql"))
 		r := e.Do(http.MethodGet, pConfig, nil, "", "Origin", app)
@@ -201,7 +201,7 @@ func TestCORS(t *testing.T) {
 // AUTH_GRAPHQL_MAX_COMPLEXITY=10, AUTH_GRAPHQL_MAX_ROOT_FIELDS=1).
 func TestRESTUnderTightestGraphQLLimits(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithREST(func(o *rest.Options) {
+	e := apitest.New(t, apitest.WithREST(func(o *rest.Options) {
 		o.GraphQL.MaxDepth, o.GraphQL.MaxComplexity, o.GraphQL.MaxRootFields = 2, 10, 1
 	}))
 	b := wantOK(t, e.Do(http.MethodPost, pRegister, obj{"email": "tight@example.com", "username": "tight", "password": strongPassword}, ""))

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,31 +33,17 @@ const (
 
 const ivInvalidInfo = `{"email":null,"valid":false}`
 
-// ivStartMu serializes apitest.New: auth.OpenDB runs ent's Schema.Create, which writes
-// ent's shared table descriptors, so two starts at once are a data race under -race.
-var ivStartMu sync.Mutex
-
-// ivEnv starts a service with a known front-end URL, one start at a time.
+// ivEnv starts a service with a known front-end URL.
 func ivEnv(t *testing.T, opts ...apitest.Option) *apitest.Env {
 	t.Helper()
 	base := apitest.WithConfig(func(c *auth.Config) { c.FrontendURL = ivFrontend })
-	ivStartMu.Lock()
-	defer ivStartMu.Unlock()
 	return apitest.New(t, append([]apitest.Option{base}, opts...)...)
-}
-
-// ivFor returns a copy of e reporting on t (for subtests).
-func ivFor(t testing.TB, e *apitest.Env) *apitest.Env {
-	t.Helper()
-	c := *e
-	c.T = t
-	return &c
 }
 
 // ivGQL runs a GraphQL operation and fails unless it answers data without errors.
 func ivGQL(t testing.TB, e *apitest.Env, query string, vars map[string]any, token string) map[string]any {
 	t.Helper()
-	r := ivFor(t, e).GraphQL(query, vars, token)
+	r := e.For(t).GraphQL(query, vars, token)
 	if len(r.Errors) > 0 || r.Data == nil {
 		t.Fatalf("GraphQL: want data without errors, got %d %s", r.Status, r.Raw)
 	}
@@ -69,7 +54,7 @@ func ivGQL(t testing.TB, e *apitest.Env, query string, vars map[string]any, toke
 // it returns extensions.details.
 func ivGQLError(t testing.TB, e *apitest.Env, query string, vars map[string]any, token, code string) map[string]any {
 	t.Helper()
-	r := ivFor(t, e).GraphQL(query, vars, token)
+	r := e.For(t).GraphQL(query, vars, token)
 	if len(r.Errors) != 1 || r.Errors[0].Code() != code {
 		t.Fatalf("GraphQL: want one %s error, got %d %s", code, r.Status, r.Raw)
 	}
@@ -94,7 +79,7 @@ func ivInvite(t testing.TB, e *apitest.Env, token, org, email, role string, n in
 	t.Helper()
 	d := ivGQL(t, e, ivCreateInviteOp, map[string]any{"orgId": org, "email": email, "role": role}, token)
 	id, _ = d["createInvite"].(map[string]any)["id"].(string)
-	tok = ivFor(t, e).WaitMail(email, "invite", n).Token()
+	tok = e.For(t).WaitMail(email, "invite", n).Token()
 	if id == "" || tok == "" {
 		t.Fatalf("invite %s: id %q, mailed token %q", email, id, tok)
 	}
@@ -104,7 +89,7 @@ func ivInvite(t testing.TB, e *apitest.Env, token, org, email, role string, n in
 // ivInfo calls GET /v1/auth/invite-info and returns the body, failing unless 200 JSON.
 func ivInfo(t testing.TB, e *apitest.Env, tok string) string {
 	t.Helper()
-	r := ivFor(t, e).Do(http.MethodGet, "/v1/auth/invite-info?token="+url.QueryEscape(tok), nil, "")
+	r := e.For(t).Do(http.MethodGet, "/v1/auth/invite-info?token="+url.QueryEscape(tok), nil, "")
 	if r.Status != http.StatusOK {
 		t.Fatalf("invite-info: %d %s", r.Status, r.Body)
 	}
@@ -120,7 +105,7 @@ func ivValidInfo(email string) string { return `{"email":"` + email + `","valid"
 // ivRegister posts /v1/auth/register with an invite token.
 func ivRegister(t testing.TB, e *apitest.Env, email, username, tok string) *apitest.Response {
 	t.Helper()
-	return ivFor(t, e).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": email, "username": username,
+	return e.For(t).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": email, "username": username,
 		"password": "a long enough secret", "invite_token": tok}, "")
 }
 
@@ -203,7 +188,7 @@ func ivRole(t testing.TB, e *apitest.Env, access, org string) string {
 func TestInviteInfoRESTExactAnswers(t *testing.T) {
 	t.Parallel()
 	e := ivEnv(t)
-	owner := ivFor(t, e).Register("ivinfoowner")
+	owner := e.For(t).Register("ivinfoowner")
 	org := ivCreateOrg(t, e, owner.Access, "Info")
 	t.Run("pending invite is valid with its address", func(t *testing.T) {
 		t.Parallel()
@@ -237,7 +222,7 @@ func TestInviteInfoRESTExactAnswers(t *testing.T) {
 	t.Run("expired invite is invalid", func(t *testing.T) {
 		t.Parallel()
 		e := ivEnv(t) // own clock
-		o := ivFor(t, e).Register("ivexpowner")
+		o := e.For(t).Register("ivexpowner")
 		org := ivCreateOrg(t, e, o.Access, "Expiring")
 		_, tok := ivInvite(t, e, o.Access, org, "ivlate@example.com", "MEMBER", 1)
 		e.Clock.Advance(7*24*time.Hour + time.Minute)
@@ -247,14 +232,14 @@ func TestInviteInfoRESTExactAnswers(t *testing.T) {
 	})
 	t.Run("empty token is invalid", func(t *testing.T) {
 		t.Parallel()
-		r := ivFor(t, e).Do(http.MethodGet, "/v1/auth/invite-info?token=", nil, "")
+		r := e.For(t).Do(http.MethodGet, "/v1/auth/invite-info?token=", nil, "")
 		if r.Status != http.StatusOK || string(r.Body) != ivInvalidInfo {
 			t.Errorf("invite-info?token= = %d %s, want 200 %s", r.Status, r.Body, ivInvalidInfo)
 		}
 	})
 	t.Run("missing token is a 422 on the query parameter", func(t *testing.T) {
 		t.Parallel()
-		r := ivFor(t, e).Do(http.MethodGet, "/v1/auth/invite-info", nil, "")
+		r := e.For(t).Do(http.MethodGet, "/v1/auth/invite-info", nil, "")
 		m := ivObject(t, r, http.StatusUnprocessableEntity)
 		list, _ := m["detail"].([]any)
 		if len(list) != 1 {
@@ -269,7 +254,7 @@ func TestInviteInfoRESTExactAnswers(t *testing.T) {
 func TestRegisterRESTWithInviteToken(t *testing.T) {
 	t.Parallel()
 	e := ivEnv(t)
-	owner := ivFor(t, e).Register("ivregowner")
+	owner := e.For(t).Register("ivregowner")
 	org := ivCreateOrg(t, e, owner.Access, "Joinable")
 	t.Run("matching address joins with invited role and is verified", func(t *testing.T) {
 		t.Parallel()
@@ -325,7 +310,7 @@ func TestRegisterRESTWithInviteToken(t *testing.T) {
 	})
 	t.Run("null invite_token is like none", func(t *testing.T) {
 		t.Parallel()
-		r := ivFor(t, e).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": "ivnull@example.com",
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": "ivnull@example.com",
 			"username": "ivnull", "password": "a long enough secret", "invite_token": nil}, "")
 		m := ivObject(t, r, http.StatusOK)
 		if u, _ := m["user"].(map[string]any); u["is_verified"] != false {
@@ -337,7 +322,7 @@ func TestRegisterRESTWithInviteToken(t *testing.T) {
 	})
 	t.Run("non-string invite_token is a 422 string_type", func(t *testing.T) {
 		t.Parallel()
-		r := ivFor(t, e).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": "ivnum@example.com",
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": "ivnum@example.com",
 			"username": "ivnum", "password": "a long enough secret", "invite_token": 12345}, "")
 		m := ivObject(t, r, http.StatusUnprocessableEntity)
 		list, _ := m["detail"].([]any)
@@ -366,7 +351,7 @@ func TestRegisterRESTWithInviteWhileRegistrationDisabled(t *testing.T) {
 	owner := open.Register("ivclosedowner")
 	e := ivEnv(t, apitest.WithDatabase(dbURL), apitest.WithConfig(func(c *auth.Config) { c.AllowRegistration = false }))
 	org := ivCreateOrg(t, e, owner.Access, "Closed")
-	plain := ivFor(t, e).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": "ivnobody@example.com",
+	plain := e.For(t).Do(http.MethodPost, "/v1/auth/register", map[string]any{"email": "ivnobody@example.com",
 		"username": "ivnobody", "password": "a long enough secret"}, "")
 	ivEnvelope(t, plain, http.StatusForbidden, "FORBIDDEN", "Registration is disabled")
 	want := ivWithoutTimestamp(plain.Body)
@@ -406,13 +391,13 @@ func TestRegisterRESTWithInviteWhileRegistrationDisabled(t *testing.T) {
 func TestSwitchOrgRESTIntoInvitedOrganization(t *testing.T) {
 	t.Parallel()
 	e := ivEnv(t)
-	owner := ivFor(t, e).Register("ivswowner")
+	owner := e.For(t).Register("ivswowner")
 	org := ivCreateOrg(t, e, owner.Access, "Switchable")
 	_, tok := ivInvite(t, e, owner.Access, org, "ivswitcher@example.com", "MEMBER", 1)
 	reg := ivObject(t, ivRegister(t, e, "ivswitcher@example.com", "ivswitcher", tok), http.StatusOK)
 	access, refresh := reg["access_token"].(string), reg["refresh_token"].(string)
 
-	r := ivFor(t, e).Do(http.MethodPost, "/v1/auth/switch-org", map[string]any{"org_id": org}, access)
+	r := e.For(t).Do(http.MethodPost, "/v1/auth/switch-org", map[string]any{"org_id": org}, access)
 	m := ivObject(t, r, http.StatusOK)
 	if keys := strings.Join(ivKeys(t, r.Body), ","); keys != "access_token,token_type,expires_in,org_id" {
 		t.Errorf("switch-org keys = %s, want access_token,token_type,expires_in,org_id", keys)
@@ -424,11 +409,11 @@ func TestSwitchOrgRESTIntoInvitedOrganization(t *testing.T) {
 	if got := ivOrgClaim(t, switched); got != org {
 		t.Errorf("org claim after switch = %v, want %s", got, org)
 	}
-	if me := ivFor(t, e).Do(http.MethodGet, "/v1/auth/me", nil, switched); me.Status != http.StatusOK {
+	if me := e.For(t).Do(http.MethodGet, "/v1/auth/me", nil, switched); me.Status != http.StatusOK {
 		t.Errorf("/me with the switched token = %d %s", me.Status, me.Body)
 	}
 
-	rr := ivObject(t, ivFor(t, e).Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": refresh}, ""), http.StatusOK)
+	rr := ivObject(t, e.For(t).Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": refresh}, ""), http.StatusOK)
 	if got := ivOrgClaim(t, rr["access_token"].(string)); got != org {
 		t.Errorf("org claim after refresh = %v, want %s (the session remembers the org)", got, org)
 	}
@@ -436,7 +421,7 @@ func TestSwitchOrgRESTIntoInvitedOrganization(t *testing.T) {
 	t.Run("organization the user is not in is 403 org:access", func(t *testing.T) {
 		other := ivCreateOrg(t, e, owner.Access, "Private")
 		for _, id := range []string{other, owner.WorkspaceID} {
-			r := ivFor(t, e).Do(http.MethodPost, "/v1/auth/switch-org", map[string]any{"org_id": id}, switched)
+			r := e.For(t).Do(http.MethodPost, "/v1/auth/switch-org", map[string]any{"org_id": id}, switched)
 			env := ivEnvelope(t, r, http.StatusForbidden, "FORBIDDEN", "")
 			if d, _ := env["details"].(map[string]any); d["required_permission"] != "org:access" {
 				t.Errorf("details = %v, want required_permission org:access", env["details"])

@@ -139,7 +139,7 @@ func TestStrangerCannotBlockOwnersReset(t *testing.T) {
 func TestLockoutMailsOwnerOnce(t *testing.T) {
 	t.Parallel()
 	const threshold = 5
-	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) {
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) {
 		c.LockoutThreshold = threshold
 		c.RateLimits = nil
 		c.FrontendURL = "https://spa.example.test"

@@ -241,15 +241,25 @@ func (o Options) readyz(checks []ReadyCheck) http.HandlerFunc {
 			err  error
 		}
 		results := make([]result, len(checks))
+		panics := make([]any, len(checks))
 		var wg sync.WaitGroup
 		for i, c := range checks {
 			wg.Go(func() {
+				// A check that panics must not kill the process from its own goroutine:
+				// its panic is raised again on the handler's, where the recoverer
+				// answers the generic 500 and logs it.
+				defer func() { panics[i] = recover() }()
 				ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 				defer cancel()
 				results[i] = result{c.Name, c.Check(ctx)}
 			})
 		}
 		wg.Wait()
+		for _, p := range panics {
+			if p != nil {
+				panic(p)
+			}
+		}
 		ok := true
 		var b strings.Builder
 		b.WriteString(`{"status":`)

@@ -28,7 +28,7 @@ func TestOrganizationNameRules(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := ivFor(t, e).GraphQL(ivCreateOrgOp, obj{"name": c.value}, a.Access)
+			d := e.For(t).GraphQL(ivCreateOrgOp, obj{"name": c.value}, a.Access)
 			if len(d.Errors) != 1 || d.Errors[0].Code() != "VALIDATION_ERROR" {
 				t.Fatalf("createOrganization(%q): %s", c.value, d.Raw)
 			}
@@ -39,16 +39,16 @@ func TestOrganizationNameRules(t *testing.T) {
 		})
 	}
 	t.Run("OK_UnicodeName", func(t *testing.T) {
-		ivCreateOrg(t, ivFor(t, e), a.Access, "Société Générale — 東京")
+		ivCreateOrg(t, e.For(t), a.Access, "Société Générale — 東京")
 	})
 	t.Run("OK_OldUnsafeNameQuotedAndNeutralizedInMail", func(t *testing.T) {
-		org := ivCreateOrg(t, ivFor(t, e), a.Access, "Acme")
+		org := ivCreateOrg(t, e.For(t), a.Access, "Acme")
 		// A name stored before the rule existed.
 		if err := e.DB.Organization.UpdateOneID(uuid.MustParse(org)).SetName("Acme\r\nBcc: evil@example.com").
 			Exec(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		ivInvite(t, ivFor(t, e), a.Access, org, "guest@example.com", "MEMBER", 1)
+		ivInvite(t, e.For(t), a.Access, org, "guest@example.com", "MEMBER", 1)
 		m := e.WaitMail("guest@example.com", auth.MailInvite, 1)
 		want := "You are invited to join “Acme\uFFFD\uFFFDBcc: evil@example.com”"
 		if m.Subject != want {

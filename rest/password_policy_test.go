@@ -75,21 +75,21 @@ func policyRegistration(pw string) obj {
 
 func TestPasswordPolicyRegister(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	for _, c := range policyCases {
 		t.Run(c.name, func(t *testing.T) {
-			e := envFor(t, e)
+			e := e.For(t)
 			wantPolicy422(t, e.Do(http.MethodPost, pRegister, policyRegistration(c.password), ""), "password", c.reason)
 		})
 	}
 	t.Run("ErrPolicyEntryAfterOtherFields", func(t *testing.T) {
-		e := envFor(t, e)
+		e := e.For(t)
 		r := e.Do(http.MethodPost, pRegister, obj{"email": "nope", "username": policyUsername, "password": "SNOOPY.dog"}, "")
 		want422(t, r, `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign.","input":"nope","ctx":{"reason":"An email address must have an @-sign."}},`+
 			`{"type":"value_error","loc":["body","password"],"msg":"Value error, `+commonpw.ReasonUsername+`","input":"[redacted]","ctx":{"error":{}}}]}`)
 	})
 	t.Run("OKStrongPassword", func(t *testing.T) {
-		e := envFor(t, e)
+		e := e.For(t)
 		wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), ""))
 		e.Login(policyUsername, strongPassword)
 	})
@@ -97,7 +97,7 @@ func TestPasswordPolicyRegister(t *testing.T) {
 
 func TestPasswordPolicyRegisterWithInvite(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	owner := e.Register("owner")
 	g := e.GraphQL(`mutation { createOrganization(name: "Peanuts") { organization { id } } }`, nil, owner.Access)
 	m, _ := g.Data["createOrganization"].(map[string]any)
@@ -119,12 +119,12 @@ func TestPasswordPolicyRegisterWithInvite(t *testing.T) {
 	}
 	for _, c := range policyCases {
 		t.Run(c.name, func(t *testing.T) {
-			e := envFor(t, e)
+			e := e.For(t)
 			wantPolicy422(t, e.Do(http.MethodPost, pRegister, body(c.password), ""), "password", c.reason)
 		})
 	}
 	t.Run("OKStrongPasswordJoins", func(t *testing.T) {
-		e := envFor(t, e)
+		e := e.For(t)
 		b := wantOK(t, e.Do(http.MethodPost, pRegister, body(strongPassword), ""))
 		if v := member(t, member(t, b, "user"), "is_verified"); string(v) != "true" {
 			t.Errorf("is_verified = %s, want true (the invitation proved the address)", v)
@@ -137,18 +137,18 @@ func TestPasswordPolicyRegisterWithInvite(t *testing.T) {
 
 func TestPasswordPolicyReset(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), ""))
 	wantNull(t, e.Do(http.MethodPost, pForgot, obj{"email": policyEmail}, ""))
 	token := e.WaitMail(policyEmail, "reset_password", 1).Token()
 	for _, c := range policyCases {
 		t.Run(c.name, func(t *testing.T) {
-			e := envFor(t, e)
+			e := e.For(t)
 			wantPolicy422(t, e.Do(http.MethodPost, pReset, obj{"token": token, "new_password": c.password}, ""), "new_password", c.reason)
 		})
 	}
 	t.Run("OKStrongPasswordWithTheSameToken", func(t *testing.T) {
-		e := envFor(t, e)
+		e := e.For(t)
 		// A refused password does not consume the token.
 		wantNull(t, e.Do(http.MethodPost, pReset, obj{"token": token, "new_password": "Snoopy-Doghouse-7"}, ""))
 		e.Login(policyUsername, "Snoopy-Doghouse-7")
@@ -157,17 +157,17 @@ func TestPasswordPolicyReset(t *testing.T) {
 
 func TestPasswordPolicyChange(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	access := str(t, wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), "")), "access_token")
 	for _, c := range policyCases {
 		t.Run(c.name, func(t *testing.T) {
-			e := envFor(t, e)
+			e := e.For(t)
 			r := e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": c.password}, access)
 			wantPolicy422(t, r, "new_password", c.reason)
 		})
 	}
 	t.Run("OKStrongPassword", func(t *testing.T) {
-		e := envFor(t, e)
+		e := e.For(t)
 		wantNull(t, e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": "Snoopy-Doghouse-7"}, access))
 		e.Login(policyEmail, "Snoopy-Doghouse-7")
 	})
@@ -175,7 +175,7 @@ func TestPasswordPolicyChange(t *testing.T) {
 
 func TestPasswordPolicySameAsCurrent(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	access := str(t, wantOK(t, e.Do(http.MethodPost, pRegister, policyRegistration(strongPassword), "")), "access_token")
 	r := e.Do(http.MethodPut, pPassword, obj{"current_password": strongPassword, "new_password": strongPassword}, access)
 	wantPolicy422(t, r, "new_password", auth.ReasonSameAsCurrent)
@@ -192,7 +192,7 @@ func TestPasswordPolicySameAsCurrent(t *testing.T) {
 // working, and a variant that the policy would call equal is another password.
 func TestPasswordVerificationUnchanged(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	const spaced = "  Violet-Kettle-Orbit-42  "
 	const fullwidth = "Ｖｉｏｌｅｔ-Ｋｅｔｔｌｅ-４２"
 	wantOK(t, e.Do(http.MethodPost, pRegister, obj{"email": "a@example.com", "username": "spaced", "password": spaced}, ""))

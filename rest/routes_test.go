@@ -26,7 +26,7 @@ func TestConfigAnswer(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, apitest.WithConfig(func(cfg *auth.Config) { cfg.AllowRegistration = c.allow }))
+			e := apitest.New(t, apitest.WithConfig(func(cfg *auth.Config) { cfg.AllowRegistration = c.allow }))
 			wantBody(t, e.Do(http.MethodGet, pConfig, nil, ""), http.StatusOK, c.want)
 		})
 	}
@@ -34,7 +34,7 @@ func TestConfigAnswer(t *testing.T) {
 
 func TestRegisterAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	r := e.Do(http.MethodPost, pRegister, obj{
 		"email": "Alice@Example.COM", "username": "Alice_1", "password": "Correct-Horse-9", "full_name": "Alice A.",
 	}, "")
@@ -75,7 +75,7 @@ func TestRegisterAnswer(t *testing.T) {
 
 func TestLoginAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("bob")
 	r := e.Do(http.MethodPost, pLogin, obj{"username": "bob", "password": a.Password}, "")
 	body := wantOK(t, r)
@@ -100,7 +100,7 @@ func TestLoginAnswer(t *testing.T) {
 
 func TestMeAndProfileAnswers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("carol")
 	cases := []struct {
 		name    string
@@ -134,7 +134,7 @@ func TestMeAndProfileAnswers(t *testing.T) {
 
 func TestNullAnswers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("dave")
 	verify := e.WaitMail(a.Email, auth.MailVerify, 1).Token()
 	other, _ := e.Login(a.Username, a.Password)
@@ -173,7 +173,7 @@ func TestNullAnswers(t *testing.T) {
 
 func TestRefreshAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("erin")
 	body := mustDo(t, e, http.MethodPost, pRefresh, obj{"refresh_token": a.Refresh}, "")
 	wantKeys(t, body, refreshKeys...)
@@ -195,7 +195,7 @@ func TestRefreshAnswer(t *testing.T) {
 
 func TestSwitchOrgAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("frank")
 	g := e.GraphQL(`mutation { createOrganization(name: "Acme") { organization { id } } }`, nil, a.Access)
 	if len(g.Errors) > 0 {
@@ -232,7 +232,7 @@ func TestSwitchOrgAnswer(t *testing.T) {
 
 func TestInviteInfoAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("grace")
 	g := e.GraphQL(`mutation($org: ID!) { createInvite(orgId: $org, email: "Heidi@Example.com", role: MEMBER) { id } }`,
 		map[string]any{"org": a.WorkspaceID}, a.Access)
@@ -262,7 +262,7 @@ func TestInviteInfoAnswer(t *testing.T) {
 
 func TestRegisterOptionalNulls(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	body := wantOK(t, e.Do(http.MethodPost, pRegister,
 		`{"email":"nul@example.com","username":"nul","password":"Correct-Horse-9","full_name":null,"invite_token":null}`, ""))
 	m := wantUser(t, member(t, body, "user"), userWant{email: "nul@example.com", username: "nul"}, false)
@@ -273,7 +273,7 @@ func TestRegisterOptionalNulls(t *testing.T) {
 
 func TestExpiresInFollowsConfig(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = 5 * time.Minute }))
+	e := apitest.New(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = 5 * time.Minute }))
 	a := e.Register("ted")
 	for _, c := range []struct {
 		name, method, path string

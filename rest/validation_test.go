@@ -25,7 +25,7 @@ type vcase struct {
 
 func runValidationCases(t *testing.T, cases []vcase) {
 	t.Helper()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("vera")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -302,7 +302,7 @@ func TestValidationProfileValues(t *testing.T) {
 
 	t.Run("ValueErrors", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
+		e := apitest.New(t)
 		a := e.Register("wendy")
 		cases := []struct{ name, field, value string }{
 			{"TimezoneUnknown", "timezone", "Mars/Olympus_Mons"},
@@ -396,7 +396,7 @@ func TestValidationSeveralFields(t *testing.T) {
 
 func TestValidationNeverEchoesPasswords(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("xena")
 	const leak = "Zq9Leak"
 	long := strings.Repeat("x", 130) + leak
@@ -436,7 +436,7 @@ func TestValidationNeverEchoesPasswords(t *testing.T) {
 
 func TestNonFiniteNumbersNever500(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("yuri")
 	cases := []struct {
 		name, method, path, body string
@@ -488,7 +488,7 @@ func TestNonFiniteNumbersNever500(t *testing.T) {
 
 func TestJSONContentTypesAccepted(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("zoe")
 	cases := []struct{ name, contentType string }{
 		{"OKCharset", "application/json; charset=utf-8"},
@@ -520,7 +520,7 @@ func rawJSON(s string) string {
 
 func TestValidationBoundariesAccepted(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	cases := []struct{ name, email, username, password string }{
 		{"OKShortestUsername", "abc@example.com", "abc", "Correct-Horse-9"},
 		{"OKLongestUsername", "long@example.com", strings.Repeat("u", 32), "Correct-Horse-9"},
@@ -543,7 +543,7 @@ func TestValidationBoundariesAccepted(t *testing.T) {
 
 func TestPasswordPolicy(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	a := e.Register("zara")
 	cases := []struct {
 		name, method, path, body string
@@ -576,7 +576,7 @@ func TestPasswordPolicy(t *testing.T) {
 // no UTF-8 encoder writes them), stays a 400.
 func TestValidationLoneSurrogates(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := apitest.New(t)
 	r := e.Do(http.MethodPost, pForgot, "{\"email\":\"a\xed\xa0\x80@example.com\"}", "")
 	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"BAD_REQUEST"`) {
 		t.Errorf("raw surrogate bytes: %d %s", r.Status, r.Body)

@@ -269,6 +269,27 @@ type logLines struct {
 	lines     []string
 	listening chan string // receives the address once "authbff listening" is logged
 	done      chan struct{}
+	watches   []lineWatch // guarded by mu
+}
+
+// lineWatch is closed once a line containing substr is logged.
+type lineWatch struct {
+	substr string
+	seen   chan struct{}
+}
+
+// logged returns a channel closed once a line containing substr has been logged
+// (already, or later): a signal to wait on instead of polling the lines.
+func (l *logLines) logged(substr string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := make(chan struct{})
+	if slices.ContainsFunc(l.lines, func(s string) bool { return strings.Contains(s, substr) }) {
+		close(ch)
+		return ch
+	}
+	l.watches = append(l.watches, lineWatch{substr, ch})
+	return ch
 }
 
 var addrRE = regexp.MustCompile(`\baddr=(\S+)`)
@@ -285,6 +306,13 @@ func readLogs(r io.Reader) *logLines {
 			line := sc.Text()
 			l.mu.Lock()
 			l.lines = append(l.lines, line)
+			l.watches = slices.DeleteFunc(l.watches, func(w lineWatch) bool {
+				if strings.Contains(line, w.substr) {
+					close(w.seen)
+					return true
+				}
+				return false
+			})
 			l.mu.Unlock()
 			if m := addrRE.FindStringSubmatch(line); !sent && m != nil && strings.Contains(line, "authbff listening") {
 				l.listening <- m[1]
@@ -312,6 +340,8 @@ func TestServeStopsGracefully(t *testing.T) {
 		"AUTH_DATABASE_URL", "sqlite:"+filepath.Join(dir, "a.db"),
 		"AUTH_HASH_MEMORY_KIB", "64",
 		"AUTH_HASH_TIME", "1",
+		// No readiness delay: draining during the delay is TestShutdownReadinessFirstThenDrain's.
+		"AUTH_SHUTDOWN_DELAY", "0",
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -379,7 +409,7 @@ func TestServeStopsGracefully(t *testing.T) {
 
 	// A request in flight when the signal comes is finished, then the server stops. It
 	// has its own connection, and its headers and the start of its body (over the
-	// client's 4 KiB write buffer) reach the server before the signal.
+	// client's 4 KiB write buffer) are on that connection before the signal.
 	fresh := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
 	bodyR, bodyW := io.Pipe()
 	req, _ := http.NewRequest(http.MethodPost, base+"/v1/auth/login", bodyR)
@@ -402,16 +432,25 @@ func TestServeStopsGracefully(t *testing.T) {
 	if _, err := io.WriteString(bodyW, `{"username": "nobody", "padding": "`+strings.Repeat("x", 16<<10)+`", `); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
-	cancel()
-	deadline := time.Now().Add(10 * time.Second)
-	for !slices.ContainsFunc(logs.all(), func(s string) bool { return strings.Contains(s, "shutting down") }) {
-		if time.Now().After(deadline) {
-			t.Fatal("no \"shutting down\" line after cancel")
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Proof that the server has accepted that connection, without sleeping: a request
+	// on a connection opened after it is answered, and the listener accepts in order.
+	// (An accepted connection is never dropped by Shutdown before it has had 5 s to
+	// send its request.)
+	probe := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := probe.Get(base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("probe on a new connection: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
-	time.Sleep(50 * time.Millisecond)
+	closing := logs.logged("listener closed, finishing requests in flight")
+	cancel()
+	select {
+	case <-closing: // the server is shutting down with the request still in flight
+	case code := <-exit:
+		t.Fatalf("serve returned %d before finishing the request in flight", code)
+	case <-time.After(15 * time.Second): // a failsafe, not a wait
+		t.Fatalf("no \"listener closed\" line after cancel:\n%s", strings.Join(logs.all(), "\n"))
+	}
 	_, _ = io.WriteString(bodyW, `"password": "wrong-password"}`)
 	bodyW.Close()
 	if a := <-inFlight; a.err != nil || a.status != http.StatusUnauthorized {

@@ -747,23 +747,16 @@ func tableDump(t testing.TB, path string) map[string][]string {
 	return out
 }
 
-// waitMailDelivered waits until the outbox holds no undelivered message.
+// waitMailDelivered runs outbox passes until the outbox holds no undelivered message.
 func waitMailDelivered(t testing.TB, e *apitest.Env) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	e.For(t).AwaitMail("every message delivered", func() bool {
 		n, err := e.DB.Mail.Query().Where(mail.StatusNEQ(mail.StatusSent)).Count(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d messages still undelivered", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return n == 0
+	})
 }
 
 // TestNoSecretInLogsOrDatabase runs every flow that handles a secret, then scans every

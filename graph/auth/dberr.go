@@ -75,10 +75,24 @@ func isTransient(err error) bool {
 		return true
 	}
 	if c, ok := sqliteCode(err); ok {
-		// A read-only connection retired itself (db.go): the next one may be writable.
-		return c == sqlite3.ErrBusy || c == sqlite3.ErrLocked || c == sqlite3.ErrReadonly
+		// A connection that met a storage failure retired itself and every older one
+		// (db.go): the next, freshly opened connection may well succeed (one opened while
+		// the files were read-only stays read-only, or fails with an I/O error, after the
+		// cause is fixed).
+		switch c {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrReadonly, sqlite3.ErrIoErr, sqlite3.ErrCantOpen:
+			return true
+		}
 	}
 	return false
+}
+
+// uncommitted reports whether a COMMIT that failed with err certainly did not commit:
+// SQLite runs in-process, so its COMMIT either commits or returns an error (go-sqlite3
+// then rolls back); no acknowledgement can be lost on the way, as with a server.
+func uncommitted(err error) bool {
+	_, ok := sqliteCode(err)
+	return ok
 }
 
 // pgCode is the SQLSTATE of a PostgreSQL error, "" for any other error.

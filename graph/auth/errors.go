@@ -113,7 +113,8 @@ func errConflict(field string) *Error {
 	return &Error{Code: CodeConflict, Message: msg, Details: map[string]any{"field": field}}
 }
 
-// ErrOverloaded is the answer when password hashing cannot start in time.
+// errOverloaded is the answer (SERVICE_UNAVAILABLE) when password hashing cannot start
+// in time.
 func errOverloaded() *Error {
 	return &Error{Code: CodeServiceUnavailable, Message: MsgUnavailable, RetryAfter: 1}
 }

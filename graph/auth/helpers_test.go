@@ -21,28 +21,20 @@ import (
 	"authbff/rest/apitest"
 )
 
-// sub returns a copy of e that reports its failures on t, so that a subtest may use it.
-func sub(t testing.TB, e *apitest.Env) *apitest.Env {
-	t.Helper()
-	c := *e
-	c.T = t
-	return &c
-}
-
 // pair is an access and a refresh token of one session.
 type pair struct{ Access, Refresh string }
 
 // login signs in over REST and returns the session's tokens.
 func login(t testing.TB, e *apitest.Env, a *apitest.Account) pair {
 	t.Helper()
-	at, rt := sub(t, e).Login(a.Username, a.Password)
+	at, rt := e.For(t).Login(a.Username, a.Password)
 	return pair{at, rt}
 }
 
 // meStatus is the status of GET /v1/auth/me with token; a 401 must be the contract's.
 func meStatus(t testing.TB, e *apitest.Env, token string) int {
 	t.Helper()
-	r := sub(t, e).Do(http.MethodGet, "/v1/auth/me", nil, token)
+	r := e.For(t).Do(http.MethodGet, "/v1/auth/me", nil, token)
 	if r.Status == http.StatusUnauthorized {
 		checkEnvelope(t, r, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
 	}
@@ -59,7 +51,7 @@ func wantMe(t testing.TB, e *apitest.Env, token string, ok bool) {
 	if got := meStatus(t, e, token); got != want {
 		t.Errorf("GET /v1/auth/me: %d, want %d", got, want)
 	}
-	g := sub(t, e).GraphQL(`{ me { id } }`, nil, token)
+	g := e.For(t).GraphQL(`{ me { id } }`, nil, token)
 	switch {
 	case ok && len(g.Errors) > 0:
 		t.Errorf("GraphQL me: %s, want data", g.Raw)
@@ -71,7 +63,7 @@ func wantMe(t testing.TB, e *apitest.Env, token string, ok bool) {
 // refresh posts a refresh token to /v1/auth/refresh.
 func refresh(t testing.TB, e *apitest.Env, token string) *apitest.Response {
 	t.Helper()
-	return sub(t, e).Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": token}, "")
+	return e.For(t).Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": token}, "")
 }
 
 // mustRefresh rotates token and returns the new pair.

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode"
@@ -181,6 +182,43 @@ func (s *Service) wakeMailer() {
 	}
 }
 
+// KickMailer asks the outbox worker for a pass now instead of at its next poll: after
+// the service clock moved (a retry became due), or when a caller wants the outbox
+// settled. It never blocks.
+func (s *Service) KickMailer() { s.wakeMailer() }
+
+// MailerPassed returns a channel closed when the outbox worker next finishes a pass.
+// Together with KickMailer it lets a caller (tests, an operator command) wait for the
+// outbox to settle on a signal rather than by polling or sleeping.
+func (s *Service) MailerPassed() <-chan struct{} { return s.mailPassed.next() }
+
+// passSignal broadcasts the end of each outbox pass to any number of waiters. Its zero
+// value is ready to use.
+type passSignal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// next returns a channel closed at the end of the next pass.
+func (p *passSignal) next() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ch == nil {
+		p.ch = make(chan struct{})
+	}
+	return p.ch
+}
+
+// done ends a pass, releasing its waiters.
+func (p *passSignal) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ch != nil {
+		close(p.ch)
+		p.ch = nil
+	}
+}
+
 // Outbox timing.
 const (
 	mailPoll       = 2 * time.Second
@@ -212,6 +250,7 @@ func (s *Service) RunMailer(ctx context.Context) {
 		for s.deliverDue(ctx, sender) == mailBatch && ctx.Err() == nil {
 		}
 		s.measureOutbox(ctx)
+		s.mailPassed.done()
 		t.Reset(mailPoll)
 	}
 }

@@ -40,18 +40,6 @@ func (c *countingSender) count(to string) int {
 	return c.sent[to]
 }
 
-// waitFor polls cond (the outbox worker runs on its own) for up to 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestMailAcceptedButNotMarkedIsNotResent: the SMTP server accepts a message, then the
 // database refuses the "sent" mark: the mark is retried until it is recorded, and the
 // message is never sent again, even after its lease would have expired.
@@ -79,7 +67,7 @@ func TestMailAcceptedButNotMarkedIsNotResent(t *testing.T) {
 	e := apitest.New(t, apitest.WithDatabase("sqlite:"+path), apitest.WithConfig(func(c *auth.Config) { c.MailSender = sender }))
 	a := e.Register("marked")
 	<-frozen
-	waitFor(t, "the failed mark to be logged", func() bool {
+	e.AwaitMail("the failed mark to be logged", func() bool {
 		for _, r := range e.Logs.Records() {
 			if r.Message == "outbox: marking mail sent failed; will retry the mark, not the send" {
 				return true
@@ -88,13 +76,13 @@ func TestMailAcceptedButNotMarkedIsNotResent(t *testing.T) {
 		return false
 	})
 	immutable("-i")
-	waitFor(t, "the mark to be recorded", func() bool {
+	e.AwaitMail("the mark to be recorded", func() bool {
 		n, err := e.DB.Mail.Query().Where(mail.To(a.Email), mail.StatusEQ(mail.StatusSent)).Count(context.Background())
 		return err == nil && n == 1
 	})
 	e.Clock.Advance(10 * time.Minute) // past the lease
 	b := e.Register("second")
-	waitFor(t, "the next mail", func() bool { return sender.count(b.Email) == 1 })
+	e.AwaitMail("the next mail", func() bool { return sender.count(b.Email) == 1 })
 	if r := e.Do(http.MethodGet, "/readyz", nil, ""); r.Status != 200 {
 		t.Fatalf("readyz: %d", r.Status)
 	}

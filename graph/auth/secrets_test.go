@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"authbff/ent/mail"
 	"authbff/rest/apitest"
@@ -96,20 +95,13 @@ func TestTokensNeverStoredOrLoggedInClear(t *testing.T) {
 	e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": a.Refresh}, "")
 
 	// Every message is delivered, so the outbox has dropped the bodies with their links.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	e.AwaitMail("every message delivered", func() bool {
 		n, err := e.DB.Mail.Query().Where(mail.StatusNEQ(mail.StatusSent)).Count(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d messages still undelivered", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return n == 0
+	})
 
 	t.Run("OK_TokenHashColumns", func(t *testing.T) {
 		var hashes [][]byte

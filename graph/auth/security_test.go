@@ -38,7 +38,7 @@ func TestLogoutEndsSessionAtOnce(t *testing.T) {
 	}
 	t.Run("ErrRefreshTokenOfSession", func(t *testing.T) { wantRefreshRefused(t, e, rotated.Refresh) })
 	t.Run("ErrLogoutAgain", func(t *testing.T) {
-		checkEnvelope(t, sub(t, e).Do(http.MethodPost, "/v1/auth/logout", nil, rotated.Access), http.StatusUnauthorized, "AUTHENTICATION_FAILED")
+		checkEnvelope(t, e.For(t).Do(http.MethodPost, "/v1/auth/logout", nil, rotated.Access), http.StatusUnauthorized, "AUTHENTICATION_FAILED")
 	})
 	t.Run("OK_OtherSessionLives", func(t *testing.T) {
 		wantMe(t, e, other.Access, true)
@@ -197,13 +197,13 @@ func TestGraceNeverRevivesDeadSession(t *testing.T) {
 		kill func(t *testing.T, e *apitest.Env, a *apitest.Account, cur pair)
 	}{
 		{"ErrAfterLogout", nil, func(t *testing.T, e *apitest.Env, a *apitest.Account, cur pair) {
-			if r := sub(t, e).Do(http.MethodPost, "/v1/auth/logout", nil, cur.Access); r.Status != http.StatusOK {
+			if r := e.For(t).Do(http.MethodPost, "/v1/auth/logout", nil, cur.Access); r.Status != http.StatusOK {
 				t.Fatalf("logout: %d %s", r.Status, r.Body)
 			}
 		}},
 		{"ErrAfterPasswordChangeElsewhere", nil, func(t *testing.T, e *apitest.Env, a *apitest.Account, cur pair) {
 			other := login(t, e, a)
-			r := sub(t, e).Do(http.MethodPut, "/v1/auth/me/password", map[string]any{"current_password": a.Password,
+			r := e.For(t).Do(http.MethodPut, "/v1/auth/me/password", map[string]any{"current_password": a.Password,
 				"new_password": "a different passphrase"}, other.Access)
 			if r.Status != http.StatusOK {
 				t.Fatalf("change password: %d %s", r.Status, r.Body)
@@ -238,7 +238,7 @@ func TestGraceNeverRevivesDeadSession(t *testing.T) {
 // resetPassword runs forgot-password and reset-password for a over REST.
 func resetPassword(t testing.TB, e *apitest.Env, a *apitest.Account, newPassword string) {
 	t.Helper()
-	se := sub(t, e)
+	se := e.For(t)
 	n := len(mailsOf(e, a.Email, "reset_password")) + 1
 	if r := se.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""); r.Status != http.StatusOK {
 		t.Fatalf("forgot-password: %d %s", r.Status, r.Body)
@@ -324,7 +324,7 @@ func TestRefreshLifetime(t *testing.T) {
 // createOrg creates an organization owned by token's user and returns its id.
 func createOrg(t testing.TB, e *apitest.Env, token, name string) string {
 	t.Helper()
-	r := sub(t, e).GraphQL(`mutation($n: String!) { createOrganization(name: $n) { organization { id } } }`,
+	r := e.For(t).GraphQL(`mutation($n: String!) { createOrganization(name: $n) { organization { id } } }`,
 		map[string]any{"n": name}, token)
 	if len(r.Errors) > 0 {
 		t.Fatalf("createOrganization: %s", r.Raw)
@@ -379,7 +379,7 @@ func TestSwitchOrgIsRememberedBySession(t *testing.T) {
 		}
 	})
 	t.Run("ErrForbiddenNonMember", func(t *testing.T) {
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/switch-org", map[string]any{"org_id": stranger.WorkspaceID}, a.Access)
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/switch-org", map[string]any{"org_id": stranger.WorkspaceID}, a.Access)
 		env := checkEnvelope(t, r, http.StatusForbidden, "FORBIDDEN")
 		if d, _ := env["details"].(map[string]any); d["required_permission"] != "org:access" {
 			t.Errorf("details = %v, want required_permission org:access", env["details"])
@@ -404,7 +404,7 @@ func TestPasswordChangeRevokesOtherSessions(t *testing.T) {
 	third := login(t, e, a)
 
 	t.Run("ErrWrongCurrentRevokesNothing", func(t *testing.T) {
-		r := sub(t, e).Do(http.MethodPut, "/v1/auth/me/password", map[string]any{"current_password": "wrong password",
+		r := e.For(t).Do(http.MethodPut, "/v1/auth/me/password", map[string]any{"current_password": "wrong password",
 			"new_password": "a different passphrase"}, current.Access)
 		checkEnvelope(t, r, http.StatusBadRequest, "INVALID_PASSWORD")
 		wantMe(t, e, first.Access, true)
@@ -459,7 +459,7 @@ func TestOneTimeTokensSingleUseUnderConcurrency(t *testing.T) {
 			func(token string, _ int) map[string]any { return map[string]any{"token": token} }},
 		{"OK_ResetPasswordOnce", "reset_password", "/v1/auth/reset-password",
 			func(t *testing.T, e *apitest.Env, a *apitest.Account) {
-				if r := sub(t, e).Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""); r.Status != 200 {
+				if r := e.For(t).Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""); r.Status != 200 {
 					t.Fatalf("forgot-password: %d %s", r.Status, r.Body)
 				}
 			},
@@ -562,7 +562,7 @@ func TestAccessTokenForgeries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			wantMe(t, e, tc.token, false)
 			// A forged token must not end, change or revoke anything either.
-			r := sub(t, e).Do(http.MethodPost, "/v1/auth/logout", nil, tc.token)
+			r := e.For(t).Do(http.MethodPost, "/v1/auth/logout", nil, tc.token)
 			checkEnvelope(t, r, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
 		})
 	}
@@ -662,16 +662,16 @@ func TestDeactivatedAccount(t *testing.T) {
 	t.Run("ErrAccessTokenAtOnce", func(t *testing.T) { wantMe(t, e, a.Access, false) })
 	t.Run("ErrRefresh", func(t *testing.T) { wantRefreshRefused(t, e, a.Refresh) })
 	t.Run("ErrForbiddenLoginWithRightPassword", func(t *testing.T) {
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": a.Username, "password": a.Password}, "")
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": a.Username, "password": a.Password}, "")
 		checkEnvelope(t, r, http.StatusForbidden, "FORBIDDEN")
-		g := sub(t, e).GraphQL(`mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken } }`,
+		g := e.For(t).GraphQL(`mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken } }`,
 			map[string]any{"u": a.Username, "p": a.Password}, "")
 		if len(g.Errors) != 1 || g.Errors[0].Code() != "FORBIDDEN" {
 			t.Errorf("GraphQL login: %s, want FORBIDDEN", g.Raw)
 		}
 	})
 	t.Run("ErrAuthenticationLoginWithWrongPassword", func(t *testing.T) {
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": a.Username, "password": "wrong password"}, "")
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": a.Username, "password": "wrong password"}, "")
 		m := checkEnvelope(t, r, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
 		if m["message"] != auth.MsgInvalidLogin {
 			t.Errorf("message = %v, want %q", m["message"], auth.MsgInvalidLogin)
@@ -695,7 +695,7 @@ func TestUnknownUserAndWrongPasswordAnswerAlike(t *testing.T) {
 	const wrong = "definitely not it"
 	restAnswer := func(t *testing.T, username string) string {
 		t.Helper()
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": username, "password": wrong}, "")
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": username, "password": wrong}, "")
 		m := checkEnvelope(t, r, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
 		delete(m, "timestamp")
 		b, _ := json.Marshal(m)
@@ -703,7 +703,7 @@ func TestUnknownUserAndWrongPasswordAnswerAlike(t *testing.T) {
 	}
 	gqlAnswer := func(t *testing.T, username string) string {
 		t.Helper()
-		r := sub(t, e).GraphQL(`mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken } }`,
+		r := e.For(t).GraphQL(`mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken } }`,
 			map[string]any{"u": username, "p": wrong}, "")
 		return string(r.Raw)
 	}
@@ -785,7 +785,7 @@ func TestLockoutAfterConsecutiveFailures(t *testing.T) {
 	locked := apitest.WithConfig(func(c *auth.Config) { c.LockoutThreshold = threshold })
 	loginAnswer := func(t *testing.T, e *apitest.Env, username, password string) (int, string) {
 		t.Helper()
-		r := sub(t, e).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": username, "password": password}, "")
+		r := e.For(t).Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": username, "password": password}, "")
 		if r.Status != http.StatusOK {
 			m := r.Object(t)
 			return r.Status, str(m["error"]) + ": " + str(m["message"])
@@ -833,7 +833,7 @@ func TestLockoutAfterConsecutiveFailures(t *testing.T) {
 		e := apitest.New(t, locked)
 		a := e.Register("changer")
 		fail(t, e, a, threshold-1)
-		r := sub(t, e).Do(http.MethodPut, "/v1/auth/me/password", map[string]any{"current_password": "wrong password",
+		r := e.For(t).Do(http.MethodPut, "/v1/auth/me/password", map[string]any{"current_password": "wrong password",
 			"new_password": "a different passphrase"}, a.Access)
 		checkEnvelope(t, r, http.StatusBadRequest, "INVALID_PASSWORD")
 		if st, _ := loginAnswer(t, e, a.Username, a.Password); st != http.StatusUnauthorized {

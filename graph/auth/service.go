@@ -1,8 +1,11 @@
 // Package auth is the domain of authbff: registration, login, sessions and tokens,
-// passwords, e-mail flows and organizations. Both transports reach it through the same
-// GraphQL resolvers; it imports neither net/http nor gqlgen. Every exported method
-// returns *Error values with the contract's codes (its doc comment names them), or an
-// internal error that the transports render as INTERNAL_SERVER_ERROR.
+// passwords, e-mail flows and organizations. Both HTTP transports reach it through the
+// same GraphQL resolvers (REST runs persisted GraphQL operations; its adapter also calls
+// Validate to merge field errors with its own); the operator commands of cmd/authbff
+// (users, keys, migrate, and serve's mailer and janitor) call it directly. It imports
+// neither net/http nor gqlgen. Every exported method returns *Error values with the
+// contract's codes (its doc comment names them), or an internal error that the
+// transports render as INTERNAL_SERVER_ERROR.
 package auth
 
 import (
@@ -28,6 +31,7 @@ type Service struct {
 	ring       keyRing
 	refreshKey []byte // HMAC key deriving rotated refresh tokens
 	mailWake   chan struct{}
+	mailPassed passSignal // the end of each outbox pass (MailerPassed)
 	templates  map[string]mailTemplates
 	limits     limiter
 	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
@@ -131,10 +135,11 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 // transaction that fails before COMMIT with a transient error (a serialization failure,
 // a deadlock, a connection the server ended) is run once more: nothing of it was kept,
 // and fn only touches the transaction and its own results. A failure at COMMIT is not
-// retried (the commit may have happened). Storage failures become SERVICE_UNAVAILABLE.
+// retried (the commit may have happened), except on SQLite, where a failed COMMIT
+// certainly did not commit. Storage failures become SERVICE_UNAVAILABLE.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	err, committing := s.tryTx(ctx, fn)
-	if err != nil && !committing && isTransient(err) && ctx.Err() == nil {
+	if err != nil && (!committing || uncommitted(err)) && isTransient(err) && ctx.Err() == nil {
 		err, _ = s.tryTx(ctx, fn)
 	}
 	return Internal(err)

@@ -167,6 +167,15 @@ func New(t testing.TB, opts ...Option) *Env {
 		Database: dbh, Metrics: m}
 }
 
+// For returns a copy of e that reports its failures on t: the one way a subtest (or a
+// goroutine's own testing.TB) uses an Env started by its parent. The copy shares the
+// running service, database, logs and clock.
+func (e *Env) For(t testing.TB) *Env {
+	c := *e
+	c.T = t
+	return &c
+}
+
 // Clock is the service clock: real time plus an offset tests can advance.
 type Clock struct {
 	mu     sync.Mutex

@@ -8,7 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	"authbff/graph/auth"
 )
 
 // LogBuffer is an slog.Handler that keeps every record, so tests can read the log
@@ -113,23 +116,68 @@ func (l *LogBuffer) Mails(to string) []Mail {
 	return out
 }
 
-// WaitMail waits up to 10 s for the n-th (1-based) message of kind to address to.
+// WaitMail returns the n-th (1-based) message of kind to address to, running outbox
+// passes (AwaitMail) until it is there.
 func (e *Env) WaitMail(to, kind string, n int) Mail {
 	e.T.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var got []Mail
+	var got []Mail
+	e.AwaitMail(fmt.Sprintf("%s mail #%d to %s", kind, n, to), func() bool {
+		got = got[:0]
 		for _, m := range e.Logs.Mails(to) {
 			if m.Kind == kind {
 				got = append(got, m)
 			}
 		}
-		if len(got) >= n {
-			return got[n-1]
-		}
-		if time.Now().After(deadline) {
-			e.T.Fatalf("no %s mail #%d to %s; have %d", kind, n, to, len(got))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return len(got) >= n
+	})
+	return got[n-1]
+}
+
+// awaitPasses bounds AwaitMail: a condition still false after this many full outbox
+// passes will not become true (each pass delivers everything due).
+const awaitPasses = 20
+
+// awaitFailsafe bounds one pass, so that a wedged worker fails the test instead of
+// hanging it; it is never waited out by a passing test.
+const awaitFailsafe = 30 * time.Second
+
+// AwaitMail runs outbox passes until cond holds: it checks cond, asks the worker for a
+// pass (auth.Service.KickMailer) and waits for that pass to end (MailerPassed), with no
+// sleep and no polling interval. It fails the test when cond is still false after
+// awaitPasses passes. The Env must run its mailer (not WithoutMailer).
+func (e *Env) AwaitMail(what string, cond func() bool) {
+	e.T.Helper()
+	AwaitMail(e.T, e.Svc, what, cond)
+}
+
+// AwaitMail is Env.AwaitMail for a service whose outbox worker the test runs itself.
+func AwaitMail(t testing.TB, svc *auth.Service, what string, cond func() bool) {
+	t.Helper()
+	if !MailPasses(t, svc, cond) {
+		t.Fatalf("waiting for %s: still not so after %d outbox passes", what, awaitPasses)
 	}
+}
+
+// MailPasses runs up to awaitPasses outbox passes of svc until cond holds, and reports
+// whether it does. Each pass is asked for (auth.Service.KickMailer) and waited for
+// (MailerPassed); a worker that does not finish a pass within awaitFailsafe fails t.
+func MailPasses(t testing.TB, svc *auth.Service, cond func() bool) bool {
+	t.Helper()
+	for range awaitPasses {
+		if cond() {
+			return true
+		}
+		// A pass already running may end first and close passed; the kick then queues
+		// another, and the loop simply checks again.
+		passed := svc.MailerPassed()
+		svc.KickMailer()
+		failsafe := time.NewTimer(awaitFailsafe)
+		select {
+		case <-passed:
+			failsafe.Stop()
+		case <-failsafe.C:
+			t.Fatalf("the outbox worker did not finish a pass in %v (is it running?)", awaitFailsafe)
+		}
+	}
+	return cond()
 }

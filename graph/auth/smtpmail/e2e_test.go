@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,16 +20,9 @@ import (
 // The service under test mails links to this front end.
 const frontend = "https://app.example"
 
-// startMu serializes service start-up: auth.OpenDB migrates with ent's Schema.Create,
-// which writes to the package-level table descriptors of ent/migrate, so two
-// migrations at once are a data race (reported; the fix belongs in OpenDB).
-var startMu sync.Mutex
-
 // newService starts the real service whose outbox delivers to srvAddr over SMTP.
 func newService(t testing.TB, srvAddr string, opts ...apitest.Option) *apitest.Env {
 	t.Helper()
-	startMu.Lock()
-	defer startMu.Unlock()
 	sender := newSender(t, "smtp://"+srvAddr, smtpmail.Options{Timeout: 2 * time.Second})
 	cfg := apitest.WithConfig(func(c *auth.Config) {
 		c.MailSender = sender
@@ -54,11 +46,11 @@ func linkTo(addr, path string) func(*received) bool {
 	}
 }
 
-// waitLink waits for the n-th message to addr with a link to path and returns the
+// waitLink runs outbox passes until the n-th message to addr with a link to path and returns the
 // link's token, after checking that the HTML part carries the same link.
-func waitLink(t testing.TB, srv *testServer, addr, path string, n int) string {
+func waitLink(t testing.TB, e *apitest.Env, srv *testServer, addr, path string, n int) string {
 	t.Helper()
-	m := srv.WaitAccepted(t, n, linkTo(addr, path))[n-1]
+	m := srv.WaitAccepted(t, e, n, linkTo(addr, path))[n-1]
 	return linkToken(t, m, path)
 }
 
@@ -107,7 +99,7 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 		srv := startServer(t)
 		e := newService(t, srv.Addr)
 		a := e.Register("ana")
-		m := srv.WaitAccepted(t, 1, linkTo(a.Email, "/verify-email"))[0]
+		m := srv.WaitAccepted(t, e, 1, linkTo(a.Email, "/verify-email"))[0]
 		if m.From != "no-reply@acme.example" || !strings.Contains(m.Header.Get("From"), "Acme") {
 			t.Errorf("sender: envelope %q, header %q", m.From, m.Header.Get("From"))
 		}
@@ -126,9 +118,9 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 		srv := startServer(t)
 		e := newService(t, srv.Addr)
 		a := e.Register("bruno")
-		first := waitLink(t, srv, a.Email, "/verify-email", 1)
+		first := waitLink(t, e, srv, a.Email, "/verify-email", 1)
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/resend-verification", map[string]any{"email": a.Email}, ""), "resend-verification")
-		second := waitLink(t, srv, a.Email, "/verify-email", 2)
+		second := waitLink(t, e, srv, a.Email, "/verify-email", 2)
 		if second == first {
 			t.Fatal("resend mailed the same token again")
 		}
@@ -144,11 +136,11 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 		e := newService(t, srv.Addr)
 		a := e.Register("carla")
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""), "forgot-password")
-		tok := waitLink(t, srv, a.Email, "/reset-password", 1)
+		tok := waitLink(t, e, srv, a.Email, "/reset-password", 1)
 		const newPassword = "a-brand-new-Secret-42"
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/reset-password", map[string]any{"token": tok, "new_password": newPassword}, ""), "reset-password")
 		e.Login(a.Username, newPassword)
-		notice := srv.WaitAccepted(t, 1, func(m *received) bool {
+		notice := srv.WaitAccepted(t, e, 1, func(m *received) bool {
 			return to(a.Email)(m) && m.Subject == "Your password was changed"
 		})[0]
 		if notice.Text == "" || notice.HTML == "" {
@@ -164,7 +156,7 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 		r := e.Do(http.MethodPut, "/v1/auth/me/password",
 			map[string]any{"current_password": a.Password, "new_password": "another-fine-Secret-7"}, a.Access)
 		expectNull(t, r, "change password")
-		srv.WaitAccepted(t, 1, func(m *received) bool {
+		srv.WaitAccepted(t, e, 1, func(m *received) bool {
 			return to(a.Email)(m) && m.Subject == "Your password was changed" && m.Text != "" && m.HTML != ""
 		})
 	})
@@ -185,7 +177,7 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 		if len(g.Errors) > 0 {
 			t.Fatalf("createInvite: %s", g.Raw)
 		}
-		m := srv.WaitAccepted(t, 1, linkTo(invitee, "/accept-invite"))[0]
+		m := srv.WaitAccepted(t, e, 1, linkTo(invitee, "/accept-invite"))[0]
 		if !strings.Contains(m.Text, "Acme") {
 			t.Errorf("the invitation does not name the organization:\n%s", m.Text)
 		}
@@ -225,14 +217,14 @@ func TestMailFlowsOverSMTP(t *testing.T) {
 		srv := startServer(t)
 		e := newService(t, srv.Addr)
 		a := e.Register("emil")
-		waitLink(t, srv, a.Email, "/verify-email", 1)
+		waitLink(t, e, srv, a.Email, "/verify-email", 1)
 		const unknown = "nobody@example.com"
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": unknown}, ""), "forgot-password")
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/resend-verification", map[string]any{"email": unknown}, ""), "resend-verification")
 		// Queued after the requests for the unknown address: once it arrives, the
 		// outbox (oldest first) has passed where their mail would be.
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""), "forgot-password")
-		waitLink(t, srv, a.Email, "/reset-password", 1)
+		waitLink(t, e, srv, a.Email, "/reset-password", 1)
 		for _, m := range srv.Attempts() {
 			if !to(a.Email)(m) {
 				t.Errorf("the server received mail for %v", m.To)
@@ -254,7 +246,7 @@ func TestOutboxOverSMTP(t *testing.T) {
 		e := newService(t, srv.Addr)
 		a := e.Register("hank")
 		var row *ent.Mail
-		waitUntil(t, 30*time.Second, func() bool {
+		waitUntil(t, e, func() bool {
 			makeRetriesDue(t, e)
 			row = e.DB.Mail.Query().Where(mail.ToEqualFold(a.Email)).OnlyX(context.Background())
 			return row.Status == mail.StatusFailed
@@ -279,7 +271,7 @@ func TestOutboxOverSMTP(t *testing.T) {
 		b := e.Register("gina")
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""), "forgot-password")
 
-		waitUntil(t, 30*time.Second, func() bool {
+		waitUntil(t, e, func() bool {
 			makeRetriesDue(t, e)
 			return len(srv.Accepted()) >= 3
 		}, func() string { return "attempts: " + describe(srv.Attempts()) })
@@ -288,7 +280,7 @@ func TestOutboxOverSMTP(t *testing.T) {
 		// due (it sends oldest first): a duplicate would have left before it.
 		e.Clock.Advance(3 * time.Minute) // past the sending lease too
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": b.Email}, ""), "forgot-password")
-		waitLink(t, srv, b.Email, "/reset-password", 1)
+		waitLink(t, e, srv, b.Email, "/reset-password", 1)
 
 		perID := map[string]int{}
 		for _, m := range srv.Accepted() {
@@ -320,7 +312,7 @@ func TestOutboxOverSMTP(t *testing.T) {
 		}
 		// The verification link of a message delivered after refusals still works.
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/verify-email",
-			map[string]any{"token": waitLink(t, srv, a.Email, "/verify-email", 1)}, ""), "verify-email")
+			map[string]any{"token": waitLink(t, e, srv, a.Email, "/verify-email", 1)}, ""), "verify-email")
 	})
 
 	t.Run("OK_ServerDownRequestsSucceedMailArrivesLater", func(t *testing.T) {
@@ -330,15 +322,15 @@ func TestOutboxOverSMTP(t *testing.T) {
 		a := e.Register("hugo")
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""), "forgot-password")
 		ctx := context.Background()
-		waitUntil(t, 20*time.Second, func() bool {
+		waitUntil(t, e, func() bool {
 			return e.DB.Mail.Query().Where(mail.StatusEQ(mail.StatusPending), mail.AttemptsGTE(1), mail.LastErrorNEQ("")).
 				CountX(ctx) == 2
 		}, func() string { return "the outbox has not recorded failed attempts" })
 
 		srv := startServer(t, onAddr(addr))
 		e.Clock.Advance(time.Minute)
-		tok := waitLink(t, srv, a.Email, "/verify-email", 1)
-		waitLink(t, srv, a.Email, "/reset-password", 1)
+		tok := waitLink(t, e, srv, a.Email, "/verify-email", 1)
+		waitLink(t, e, srv, a.Email, "/reset-password", 1)
 		expectNull(t, e.Do(http.MethodPost, "/v1/auth/verify-email", map[string]any{"token": tok}, ""), "verify-email")
 	})
 
@@ -374,9 +366,9 @@ func TestOutboxOverSMTP(t *testing.T) {
 		}
 
 		e := newService(t, srv.Addr, apitest.WithDatabase(db))
-		waitLink(t, srv, ana.Email, "/verify-email", 1)
-		waitLink(t, srv, ben.Email, "/verify-email", 1)
-		tok := waitLink(t, srv, ana.Email, "/reset-password", 1)
+		waitLink(t, e, srv, ana.Email, "/verify-email", 1)
+		waitLink(t, e, srv, ben.Email, "/verify-email", 1)
+		tok := waitLink(t, e, srv, ana.Email, "/reset-password", 1)
 		for _, r := range waitSent(t, e, 3) {
 			if r.TextBody != "" || r.HTMLBody != "" {
 				t.Errorf("sent message %s keeps its body", r.ID)
@@ -414,7 +406,7 @@ func waitSent(t testing.TB, e *apitest.Env, n int) []*ent.Mail {
 	t.Helper()
 	ctx := context.Background()
 	var rows []*ent.Mail
-	waitUntil(t, 10*time.Second, func() bool {
+	waitUntil(t, e, func() bool {
 		rows = e.DB.Mail.Query().AllX(ctx)
 		if len(rows) != n {
 			return false

@@ -25,6 +25,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"authbff/rest/apitest"
 )
 
 // fault is what the test server does with a message after DATA.
@@ -168,11 +170,12 @@ func (s *testServer) AuthTries() int {
 	return s.authTries
 }
 
-// WaitAccepted waits up to 20 s until match holds for n accepted messages and returns them.
-func (s *testServer) WaitAccepted(t testing.TB, n int, match func(*received) bool) []*received {
+// WaitAccepted runs e's outbox passes until match holds for n accepted messages and
+// returns them.
+func (s *testServer) WaitAccepted(t testing.TB, e *apitest.Env, n int, match func(*received) bool) []*received {
 	t.Helper()
 	var got []*received
-	waitUntil(t, 20*time.Second, func() bool {
+	waitUntil(t, e, func() bool {
 		got = got[:0]
 		for _, m := range s.Accepted() {
 			if match(m) {
@@ -197,15 +200,12 @@ func describe(ms []*received) string {
 	return b.String()
 }
 
-// waitUntil polls cond every 20 ms and fails the test after timeout.
-func waitUntil(t testing.TB, timeout time.Duration, cond func() bool, state func() string) {
+// waitUntil runs e's outbox passes (apitest.AwaitMail: a kick, then the end of the
+// pass, no sleeping) until cond holds; on failure it reports state.
+func waitUntil(t testing.TB, e *apitest.Env, cond func() bool, state func() string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met after %v; %s", timeout, state())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !apitest.MailPasses(t, e.Svc, cond) {
+		t.Fatalf("condition not met after the outbox's passes; %s", state())
 	}
 }
 
