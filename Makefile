@@ -54,6 +54,13 @@ check-generated: ## Fail if regenerating ent/gqlgen code changes anything
 bench: ## Run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+PROFILE_BENCH ?= MeREST|MeGraphQL|Refresh|LoginCheapHash
+.PHONY: profile
+profile: ## CPU and memory profiles of the hot-path benchmarks into prof/ (go tool pprof -top prof/rest.test prof/cpu.out)
+	@mkdir -p prof
+	$(GO) test -run '^$$' -bench '$(PROFILE_BENCH)' -benchtime 3s -benchmem -cpuprofile prof/cpu.out -memprofile prof/mem.out -o prof/rest.test ./rest
+	$(GO) tool pprof -top -cum prof/rest.test prof/cpu.out | head -40
+
 FUZZTIME ?= 3m
 FUZZ_TARGETS = ./rest:FuzzRESTBody ./rest:FuzzBearer ./rest:FuzzGraphQL ./rest/pyjson:FuzzDecode ./graph/auth/emailaddr:FuzzValidate
 

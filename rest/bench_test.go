@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"authbff/graph/auth"
 	"authbff/rest/apitest"
 )
 
@@ -102,4 +103,37 @@ func BenchmarkLoginCheapHash(b *testing.B) {
 		r.Header.Set("Content-Type", "application/json")
 		return r
 	}, http.StatusOK)
+}
+
+// BenchmarkRefreshParallel is POST /v1/auth/refresh from 64 clients at once, each
+// rotating its own session: on SQLite the rotations share transactions and fsyncs
+// (group commit, graph/auth/refresh.go). Compare with BenchmarkRefresh (one client).
+func BenchmarkRefreshParallel(b *testing.B) {
+	e := apitest.New(b, apitest.WithoutMailer(), apitest.WithConfig(func(c *auth.Config) { c.MaxSessions = 100 }))
+	a := e.Register("bench")
+	const clients = 64
+	pool := make(chan string, clients)
+	for range clients {
+		_, refresh := e.Login(a.Username, a.Password)
+		pool <- refresh
+	}
+	h := e.Server.Config.Handler
+	b.SetParallelism(clients / 2) // x GOMAXPROCS (2 here) = 64 goroutines
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			tok := <-pool
+			r := httptest.NewRequest(http.MethodPost, "/v1/auth/refresh", bytes.NewReader([]byte(`{"refresh_token":"`+tok+`"}`)))
+			r.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d: %s", rec.Code, rec.Body.Bytes())
+				pool <- tok
+				return
+			}
+			pool <- refreshOf(b, rec.Body.Bytes())
+		}
+	})
 }

@@ -25,11 +25,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, std 
 	if len(args) != 1 {
 		return usageError("authbff backup FILE")
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openCurrent(ctx, cfg)
+	_, st, err := openFromEnv(ctx, getenv)
 	if err != nil {
 		return err
 	}

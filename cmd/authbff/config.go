@@ -39,6 +39,9 @@ type config struct {
 	LogLevel       string
 	LogFormat      string // AUTH_LOG_FORMAT: text or json
 	MailTemplates  string // AUTH_MAIL_TEMPLATES_DIR
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (AUTH_MEMORY_LIMIT;
+	// 0: derived from the hash settings, -1: off). See memoryLimit.
+	MemoryLimit int64
 	// AutoMigrate (AUTH_AUTO_MIGRATE): serve applies pending migrations at start.
 	AutoMigrate bool
 	// JWTAlgSet: AUTH_JWT_ALG was given (commands then never switch algorithm on their own).
@@ -121,6 +124,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Auth.AuditRetention <= 0 {
 		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
 	}
+	c.MemoryLimit = p.bytes("AUTH_MEMORY_LIMIT")
 	c.DB = auth.DBOptions{
 		Timeout:         p.duration("AUTH_DB_TIMEOUT", auth.DefaultDBTimeout),
 		MaxConns:        p.integer("AUTH_DB_MAX_CONNS", 0, 1, 10_000),
@@ -128,6 +132,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ConnMaxLifetime: p.duration("AUTH_DB_CONN_MAX_LIFETIME", 30*time.Minute),
 		ConnMaxIdleTime: p.duration("AUTH_DB_CONN_MAX_IDLE_TIME", 5*time.Minute),
 	}
+	c.Auth.DBTimeout = c.DB.Timeout // the service's own fixed statements (hotsql.go)
 	c.LimitStore = p.oneOf("AUTH_RATE_LIMIT_STORE", "auto", "auto", "memory", "database")
 	c.MetricsAddr = p.str("AUTH_METRICS_ADDR", "")
 	c.RequestTimeout = p.duration("AUTH_REQUEST_TIMEOUT", 15*time.Second)
@@ -348,6 +353,31 @@ func (p *envParser) secretKey(name, v string) []byte {
 		return nil
 	}
 	return b
+}
+
+// bytes parses a size: "off", a number of bytes, or a number with KiB, MiB or GiB.
+// Unset or "auto": 0.
+func (p *envParser) bytes(name string) int64 {
+	v := strings.TrimSpace(p.str(name, ""))
+	switch strings.ToLower(v) {
+	case "", "auto":
+		return 0
+	case "off":
+		return -1
+	}
+	unit := int64(1)
+	num := v
+	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			unit, num = u, strings.TrimSpace(strings.TrimSuffix(v, suffix))
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/unit || n*unit < 16<<20 {
+		p.errs = append(p.errs, fmt.Errorf("%s=%q: want a size of at least 16MiB such as 256MiB or 1GiB, \"auto\" or \"off\"", name, v))
+		return 0
+	}
+	return n * unit
 }
 
 func (p *envParser) integer(name string, def, lo, hi int) int {

@@ -7,6 +7,17 @@ import (
 	"authbff/graph/auth"
 )
 
+// openFromEnv parses the environment and opens its database as openCurrent does: the
+// start of every operator command.
+func openFromEnv(ctx context.Context, getenv func(string) string) (config, *auth.Store, error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	st, err := openCurrent(ctx, cfg)
+	return cfg, st, err
+}
+
 // openCurrent opens the configured database for an operator command: the database must
 // exist and be exactly at this binary's schema. Nothing is created or migrated; an
 // error names the database that was looked at.

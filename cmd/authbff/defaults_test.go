@@ -84,6 +84,7 @@ func TestREADMEDefaultsAreTheCode(t *testing.T) {
 		"AUTH_REQUEST_TIMEOUT":       shortDuration(c.RequestTimeout),
 		"AUTH_SHUTDOWN_DELAY":        shortDuration(c.ShutdownDelay),
 		"AUTH_SHUTDOWN_TIMEOUT":      shortDuration(c.ShutdownTimeout),
+		"AUTH_MEMORY_LIMIT":          memoryLimitWord(c.MemoryLimit),
 	}
 	if c.DB.MaxConns != 0 || c.DB.MaxIdleConns != 0 {
 		t.Errorf("AUTH_DB_MAX_CONNS/AUTH_DB_MAX_IDLE_CONNS: the per-database default is applied by OpenStore, but loadConfig set %d/%d",
@@ -105,6 +106,15 @@ func TestREADMEDefaultsAreTheCode(t *testing.T) {
 			t.Errorf("%s: documented in README but not pinned here (add it to this test)", name)
 		}
 	}
+}
+
+// memoryLimitWord is AUTH_MEMORY_LIMIT as README words its default: 0 is "auto"
+// (derived from the hash settings at start).
+func memoryLimitWord(n int64) string {
+	if n == 0 {
+		return "auto"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // readmeDefaults reads README's configuration table: variable → its default, the first

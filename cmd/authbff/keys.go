@@ -22,11 +22,7 @@ func keys(ctx context.Context, args []string, getenv func(string) string, std st
 	if len(args) != 1 || (args[0] != "list" && args[0] != "rotate") {
 		return usageError("authbff keys list|rotate")
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openCurrent(ctx, cfg)
+	cfg, st, err := openFromEnv(ctx, getenv)
 	if err != nil {
 		return err
 	}

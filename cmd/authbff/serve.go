@@ -43,6 +43,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 		return err
 	}
 	log := newLogger(std.err, cfg.LogLevel, cfg.LogFormat)
+	applyMemorySettings(cfg, log)
 	for _, u := range unknownVars(os.Environ()) {
 		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
 	}

@@ -80,11 +80,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, std s
 	if sub == "delete" && !yes {
 		return usageError("users delete erases the account for good: add --yes")
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openCurrent(ctx, cfg)
+	cfg, st, err := openFromEnv(ctx, getenv)
 	if err != nil {
 		return err
 	}

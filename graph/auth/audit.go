@@ -70,6 +70,15 @@ func (s *Service) auditP(ctx context.Context, typ string, p *Principal, data map
 }
 
 func (s *Service) auditSession(ctx context.Context, typ string, uid, sid *uuid.UUID, data map[string]any) {
+	err := s.auditCreate(ctx, typ, s.db.AuditEvent, uid, sid, data).Exec(context.WithoutCancel(ctx))
+	if err != nil {
+		s.cfg.Log.Error("audit: recording event", "type", typ, "err", err)
+	}
+}
+
+// auditCreate builds an audit event on c: the service's client, or a transaction's, so
+// that an event can commit with what it records (login: one commit, one fsync).
+func (s *Service) auditCreate(ctx context.Context, typ string, c *ent.AuditEventClient, uid, sid *uuid.UUID, data map[string]any) *ent.AuditEventCreate {
 	cl := ClientFrom(ctx)
 	text := "{}"
 	if len(data) > 0 {
@@ -77,15 +86,10 @@ func (s *Service) auditSession(ctx context.Context, typ string, uid, sid *uuid.U
 			text = string(b)
 		}
 	}
-	err := s.db.AuditEvent.Create().SetID(uuid.New()).SetType(typ).SetNillableUserID(uid).SetNillableSessionID(sid).
-		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512)).SetData(text).SetCreatedAt(s.now()).
-		Exec(context.WithoutCancel(ctx))
-	if err != nil {
-		s.cfg.Log.Error("audit: recording event", "type", typ, "err", err)
-	}
+	return c.Create().SetID(uuid.New()).SetType(typ).SetNillableUserID(uid).SetNillableSessionID(sid).
+		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512)).SetData(text).SetCreatedAt(s.now())
 }
 
-// AuditPage is one page of the caller's events, newest first.
 type AuditPage struct {
 	Events     []AuditEvent
 	NextCursor *string // nil on the last page

@@ -63,6 +63,10 @@ type Config struct {
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
 
+	// DBTimeout bounds the service's own fixed statements (hotsql.go) as AUTH_DB_TIMEOUT
+	// bounds every statement of the ent client (0: DefaultDBTimeout).
+	DBTimeout time.Duration
+
 	// Metrics counts logins, rate-limit refusals, the hash queue and the outbox (nil: none).
 	Metrics *metrics.Set
 
@@ -111,6 +115,7 @@ func DefaultConfig() Config {
 		RateLimits:        maps.Clone(DefaultLimits),
 		LockoutThreshold:  100,
 		AuditRetention:    DefaultAuditRetention,
+		DBTimeout:         DefaultDBTimeout,
 	}
 }
 
@@ -155,6 +160,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HashConcurrency <= 0 {
 		c.HashConcurrency = runtime.NumCPU()
+	}
+	if c.DBTimeout <= 0 {
+		c.DBTimeout = d.DBTimeout
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = d.MaxSessions

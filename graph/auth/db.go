@@ -117,6 +117,20 @@ func (d deadlineDriver) ExecContext(ctx context.Context, query string, args ...a
 	return ex.ExecContext(ctx, query, args...)
 }
 
+// QueryContext serves the service's fixed reads (hotsql.go: Client.QueryContext). The
+// rows are read after it returns, so the deadline cannot be set here without a timer
+// outliving the call: the caller bounds it (Service.queryRow runs under
+// Config.DBTimeout, the same AUTH_DB_TIMEOUT).
+func (d deadlineDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext: not supported by %T", d.Driver)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
 func isRead(query string) bool {
 	q := strings.TrimSpace(query)
 	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
@@ -186,6 +200,31 @@ func (t *deadlineTx) Exec(ctx context.Context, query string, args, v any) error 
 
 func (t *deadlineTx) Query(ctx context.Context, query string, args, v any) error {
 	return queryWithDeadline(ctx, t.Tx, t.timeout, query, args, v)
+}
+
+// ExecContext and QueryContext serve the fixed statements of the hot paths inside a
+// transaction (refresh.go); the transaction's own deadline (BeginTx) bounds them, and
+// each statement gets the per-statement one too.
+func (t *deadlineTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("ExecContext: not supported by %T", t.Tx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	return ex.ExecContext(ctx, query, args...)
+}
+
+func (t *deadlineTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("QueryContext: not supported by %T", t.Tx)
+	}
+	return q.QueryContext(ctx, query, args...)
 }
 
 func (t *deadlineTx) Commit() error {

@@ -30,3 +30,10 @@ func UserConflictForTest(ctx context.Context, tx *ent.Tx, err error, usernameKey
 
 // PGUsernameIndex is the index name userConflict reads in a PostgreSQL error.
 const PGUsernameIndex = pgUsernameIndex
+
+// RotateInOneTrip runs the one-statement rotation of PostgreSQL (refresh.go) on token
+// and reports whether it rotated it.
+func RotateInOneTrip(s *Service, token string) bool {
+	j := &rotation{hash: hashToken(token), childHash: hashToken(s.childRefresh(token)), now: s.now()}
+	return !s.sqlite && s.rotateOneTrip(context.Background(), j)
+}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -156,4 +157,10 @@ func decodePHC(s string) (HashParams, []byte, []byte, error) {
 		return HashParams{}, nil, nil, errPHC
 	}
 	return p, salt, key, nil
+}
+
+// HashPassword returns the PHC string of password under p, outside any service (the
+// seeding tool of the scale run, cmd/seed).
+func HashPassword(password string, p HashParams) (string, error) {
+	return (&hasher{params: p, rand: cryptorand.Reader}).encode(password)
 }

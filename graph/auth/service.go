@@ -36,6 +36,9 @@ type Service struct {
 	limits     limiter
 	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
 	sqlite     bool
+	hot        hotSQL        // the hot paths' fixed statements (hotsql.go)
+	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
+	verified   verifiedCache // access tokens already verified (verified.go)
 	// unmarked are accepted mails whose "sent" mark failed (retried by the mailer).
 	unmarkedMu sync.Mutex
 	unmarked   map[uuid.UUID]sentMark
@@ -72,6 +75,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.sqlite = isSQLite(ctx, db)
+	s.hot = newHotSQL(!s.sqlite)
 	s.hash.m = cfg.Metrics
 	if cfg.Operator {
 		// An operator command creates no key and no secret and re-encrypts nothing, but

@@ -2,19 +2,16 @@ package auth
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"authbff/ent"
-	"authbff/ent/membership"
-	"authbff/ent/predicate"
-	"authbff/ent/refreshtoken"
 	"authbff/ent/session"
-	"authbff/ent/user"
 )
 
 // Client describes who is calling: the transports put it in the context.
@@ -74,51 +71,36 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	}
 	now := s.now()
 	s.maybeReload(ctx, false)
-	c, err := s.parseAccess(ctx, raw, now)
-	if err != nil {
-		return nil, errAuthRequired()
-	}
-	uid, err1 := uuid.Parse(c.Subject)
-	sid, err2 := uuid.Parse(c.SID)
-	if err1 != nil || err2 != nil {
-		return nil, errAuthRequired()
-	}
-	var org *uuid.UUID
-	if c.Org != "" {
-		o, err := uuid.Parse(c.Org)
+	v, ok := s.verified.get(raw, now, &s.ring)
+	if !ok {
+		c, err := s.parseAccess(ctx, raw, now)
 		if err != nil {
 			return nil, errAuthRequired()
 		}
-		org = &o
+		if v, ok = verifiedFrom(c); !ok {
+			return nil, errAuthRequired()
+		}
+		s.verified.put(raw, v)
 	}
-	q := s.db.User.Query().Where(user.ID(uid), user.IsActive(true),
-		user.HasSessionsWith(session.ID(sid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)))
+	uid, sid, org := v.uid, v.sid, v.org
+	// One fixed statement (hotsql.go): the user row, if the account is active, the
+	// session live, and (for a token naming an organization) the user still a member.
+	// A token naming an organization the user has left stops working at once.
+	var u *ent.User
+	scan := func(r rowScanner) (err error) { u, err = scanUser(r); return err }
+	var err error
 	if org != nil {
-		// A token naming an organization the user has left (or was removed from) stops
-		// working at once.
-		q = q.Where(isMemberOf(*org))
+		err = s.queryRow(ctx, scan, s.hot.authUserOrg, uid, true, sid, now, uid, *org)
+	} else {
+		err = s.queryRow(ctx, scan, s.hot.authUser, uid, true, sid, now)
 	}
-	u, err := q.Only(ctx)
-	if ent.IsNotFound(err) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAuthRequired()
 	}
 	if err != nil {
 		return nil, Internal(err)
 	}
 	return &Principal{UserID: uid, SessionID: sid, OrgID: org, user: u}, nil
-}
-
-// isMemberOf is a correlated EXISTS on the (user_id, org_id) unique index: one index
-// probe however large the organization (ent's HasMembershipsWith would list the whole
-// organization's members).
-func isMemberOf(org uuid.UUID) predicate.User {
-	return func(s *entsql.Selector) {
-		m := entsql.Table(membership.Table)
-		s.Where(entsql.Exists(entsql.Select(m.C(membership.FieldID)).From(m).Where(entsql.And(
-			entsql.ColumnsEQ(m.C(membership.FieldUserID), s.C(user.FieldID)),
-			entsql.EQ(m.C(membership.FieldOrgID), org),
-		))))
-	}
 }
 
 // startSession creates a session with its first refresh token for u, ending the oldest
@@ -187,98 +169,6 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 	p.ended.Store(true)
 	s.auditP(ctx, EventLoggedOut, p, nil)
 	return nil
-}
-
-// Refresh exchanges a refresh token for a new pair. Each token rotates once; presenting
-// a rotated token again within RefreshReuseGrace of its rotation answers the same child
-// (two tabs refreshing at once), after it revokes the whole session. Concurrent
-// refreshes of one token are settled by a conditional update inside one transaction.
-// Errors: AUTHENTICATION_FAILED.
-func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
-	if _, err := validate("refreshToken", Values{"refresh_token": token}); err != nil {
-		return nil, err
-	}
-	if err := s.take(ctx, LimitRefreshIP, client(ctx)); err != nil {
-		return nil, err
-	}
-	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in
-	now := s.now()
-	var out *Tokens
-	var reuse bool
-	var reused *ent.Session
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		out, reuse, reused = nil, false, nil
-		rt, err := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
-			WithSession(func(q *ent.SessionQuery) { q.WithUser() }).Only(ctx)
-		if ent.IsNotFound(err) {
-			return newError(CodeAuthFailed, MsgInvalidRefresh)
-		}
-		if err != nil {
-			return err
-		}
-		sess := rt.Edges.Session
-		u := sess.Edges.User
-		if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) || !u.IsActive {
-			return newError(CodeAuthFailed, MsgInvalidRefresh)
-		}
-		child := s.childRefresh(token)
-		if rt.RotatedAt == nil {
-			if !now.Before(rt.ExpiresAt) {
-				return newError(CodeAuthFailed, MsgInvalidRefresh)
-			}
-			n, err := tx.RefreshToken.Update().Where(refreshtoken.ID(rt.ID), refreshtoken.RotatedAtIsNil()).
-				SetRotatedAt(now).Save(ctx)
-			if err != nil {
-				return err
-			}
-			if n == 1 {
-				if err := s.storeRefresh(ctx, tx, sess.ID, &rt.ID, child, now, sess.ExpiresAt); err != nil {
-					return err
-				}
-				if err := tx.Session.UpdateOneID(sess.ID).SetLastUsedAt(now).Exec(ctx); err != nil {
-					return err
-				}
-				access, err := s.issueAccess(u.ID, sess.ID, sess.OrgID, u.Roles, now)
-				if err != nil {
-					return err
-				}
-				out = &Tokens{AccessToken: access, RefreshToken: child, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}
-				return nil
-			}
-			// Another request rotated it between our read and our update: it is now a
-			// rotated token, rotated just now, so the grace applies.
-			rt.RotatedAt = &now
-		}
-		// A rotated token: inside the grace, answer the same child if it is still the
-		// session's current token; otherwise this is reuse.
-		if now.Sub(*rt.RotatedAt) <= s.cfg.RefreshReuseGrace && s.cfg.RefreshReuseGrace > 0 {
-			cur, err := tx.RefreshToken.Query().
-				Where(refreshtoken.TokenHash(hashToken(child)), refreshtoken.RotatedAtIsNil()).Exist(ctx)
-			if err != nil {
-				return err
-			}
-			if cur {
-				access, err := s.issueAccess(u.ID, sess.ID, sess.OrgID, u.Roles, now)
-				if err != nil {
-					return err
-				}
-				out = &Tokens{AccessToken: access, RefreshToken: child, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}
-				return nil
-			}
-		}
-		reuse, reused = true, sess
-		return tx.Session.Update().Where(session.ID(sess.ID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("refresh_reuse").Exec(ctx)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if reuse {
-		s.cfg.Log.Warn("refresh token reuse detected; session revoked", "session_id", reused.ID)
-		s.auditSession(ctx, EventRefreshReuse, &reused.UserID, &reused.ID, nil)
-		return nil, newError(CodeAuthFailed, MsgInvalidRefresh)
-	}
-	return out, nil
 }
 
 func truncate(s string, n int) string {

@@ -26,6 +26,7 @@ type accessClaims struct {
 	SID   string   `json:"sid"`
 	Org   string   `json:"org,omitempty"`
 	Roles []string `json:"roles"`
+	kid   string   // the header's key id, once verified (not a claim)
 }
 
 // UnmarshalJSON decodes the claims as golang-jwt does, but refuses an exp, iat or nbf
@@ -91,6 +92,7 @@ func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*
 		opts = append(opts, jwt.WithAudience(s.cfg.Audience))
 	}
 	var c accessClaims
+	var kid string
 	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
 			return nil, errBadToken
@@ -100,7 +102,7 @@ func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*
 		if _, ok := t.Header["crit"]; ok {
 			return nil, errBadToken
 		}
-		kid, _ := t.Header["kid"].(string)
+		kid, _ = t.Header["kid"].(string)
 		k, ok := s.ring.find(kid)
 		if !ok {
 			s.maybeReload(ctx, true)
@@ -113,6 +115,7 @@ func (s *Service) parseAccess(ctx context.Context, raw string, now time.Time) (*
 	if err != nil || c.IssuedAt == nil || c.Subject == "" || c.SID == "" {
 		return nil, errBadToken
 	}
+	c.kid = kid
 	return &c, nil
 }
 

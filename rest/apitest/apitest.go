@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -98,8 +99,15 @@ func New(t testing.TB, opts ...Option) *Env {
 		dbURL: "sqlite:" + filepath.Join(t.TempDir(), "auth.db"),
 	}
 	s.server = server.Options{Log: log, Now: clock.Now, Playground: true, Docs: true, Pages: true, GraphQL: graph.Options{Introspection: true}}
+	if os.Getenv(DatabaseEnv) == "postgres" {
+		// The whole suite on PostgreSQL: each test gets a fresh database (Postgres).
+		s.dbURL = ""
+	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.dbURL == "" {
+		s.dbURL = Postgres(t)
 	}
 	var ln net.Listener
 	if s.linksToSelf {

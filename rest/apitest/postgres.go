@@ -16,6 +16,11 @@ import (
 // create databases (CI sets it; see .ci/run). Unset: PostgreSQL tests are skipped.
 const PostgresEnv = "AUTH_TEST_POSTGRES_URL"
 
+// DatabaseEnv=postgres runs every test that does not choose its database on a fresh
+// PostgreSQL database of AUTH_TEST_POSTGRES_URL instead of a SQLite file (.ci/run runs
+// the HTTP suites both ways).
+const DatabaseEnv = "AUTH_TEST_DATABASE"
+
 // Postgres creates a fresh database on the server of AUTH_TEST_POSTGRES_URL for t, drops
 // it afterwards, and returns its URL for WithDatabase. It skips t when the variable is unset.
 func Postgres(t testing.TB) string {

@@ -1,0 +1,222 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/membership"
+	"authbff/ent/session"
+	"authbff/ent/user"
+)
+
+// Hot paths (issue 12). The session check behind every authenticated request, the
+// refresh rotation and the login lookup run fixed SQL written once here instead of
+// statements that ent builds per request:
+//
+//   - ent's builder costs tens of µs per query on these paths, and renders the session
+//     and membership checks as correlated EXISTS subqueries, which SQLite plans on every
+//     step; the same checks written as `id IN (SELECT …)` on a unique or primary key are
+//     planned once.
+//   - A fixed statement text is prepared once per connection and reused: SQLite through
+//     go-sqlite3's per-connection statement cache (_stmt_cache_size in the DSN, see
+//     store.go), PostgreSQL through pgx's per-connection statement cache (its default
+//     mode). ent's own queries benefit from the same caches.
+//
+// ent stays the schema and the home of everything else; these statements are tested on
+// SQLite and PostgreSQL by the whole suite (every authenticated request and every refresh
+// runs them).
+
+// hotSQL holds the statements, rendered once for the dialect's placeholders.
+type hotSQL struct {
+	authUser    string // the user row of a live session
+	authUserOrg string // the same, and a member of the token's organization
+
+	refreshLookup  string // a refresh token with its session and user, by hash
+	refreshMark    string // mark a token rotated, if it is not yet
+	refreshInsert  string // store a child token
+	refreshPrune   string // delete a session's tokens but the newest refreshKeep (and the parent and the child)
+	refreshCurrent string // is this hash the session's current (unrotated) token
+	sessionTouch   string // last_used_at
+	sessionRevoke  string // revoke a live session with a reason
+
+	// pgRotate is the whole common-case rotation on PostgreSQL in one statement (one
+	// round trip, one implicit transaction): mark the token rotated if it is current and
+	// its session and account live, store the child, prune, touch the session. It
+	// returns no row when the token is anything else (unknown, expired, already rotated:
+	// the transaction of rotate then decides grace or reuse). Under READ COMMITTED a
+	// concurrent rotation of the same token waits on the row lock of the UPDATE, which
+	// then re-checks rotated_at IS NULL on the committed row and finds it rotated.
+	pgRotate string
+}
+
+// userCols are the users columns in the order scanUser reads them.
+var userCols = []string{
+	user.FieldID, user.FieldEmail, user.FieldEmailKey, user.FieldUsername, user.FieldUsernameKey,
+	user.FieldPasswordHash, user.FieldAuthProvider, user.FieldFullName, user.FieldAvatarURL, user.FieldBio,
+	user.FieldTimezone, user.FieldLocale, user.FieldPreferences, user.FieldSettings, user.FieldRoles,
+	user.FieldIsActive, user.FieldIsVerified, user.FieldDefaultWorkspaceID, user.FieldFailedLogins,
+	user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastLogin,
+}
+
+func newHotSQL(postgres bool) hotSQL {
+	cols := "u." + strings.Join(userCols, ", u.")
+	auth := "SELECT " + cols + " FROM " + user.Table + " u WHERE u." + user.FieldID + " = ? AND u." + user.FieldIsActive + " = ?" +
+		" AND u." + user.FieldID + " IN (SELECT " + session.FieldUserID + " FROM " + session.Table +
+		" WHERE " + session.FieldID + " = ? AND " + session.FieldRevokedAt + " IS NULL AND " + session.FieldExpiresAt + " > ?)"
+	org := auth + " AND u." + user.FieldID + " IN (SELECT " + membership.FieldUserID + " FROM " + membership.Table +
+		" WHERE " + membership.FieldUserID + " = ? AND " + membership.FieldOrgID + " = ?)"
+	h := hotSQL{
+		authUser:    auth,
+		authUserOrg: org,
+		refreshLookup: "SELECT t.id, t.rotated_at, t.expires_at, s.id, s.revoked_at, s.expires_at, s.org_id, u.id, u.is_active, u.roles" +
+			" FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?",
+		refreshMark:   "UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL",
+		refreshInsert: "INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		refreshPrune: "DELETE FROM refresh_tokens WHERE session_id = ? AND id <> ? AND id <> ? AND id NOT IN" +
+			" (SELECT id FROM refresh_tokens WHERE session_id = ? ORDER BY created_at DESC LIMIT " + strconv.Itoa(refreshKeep) + ")",
+		refreshCurrent: "SELECT 1 FROM refresh_tokens WHERE token_hash = ? AND rotated_at IS NULL",
+		sessionTouch:   "UPDATE sessions SET last_used_at = ? WHERE id = ?",
+		sessionRevoke:  "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL",
+	}
+	h.pgRotate = `WITH t AS (
+	SELECT t.id, t.session_id, s.expires_at AS sess_exp, s.org_id, u.id AS user_id, u.roles
+	FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+	WHERE t.token_hash = $1 AND t.rotated_at IS NULL AND t.expires_at > $2
+	  AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.is_active
+), r AS (
+	UPDATE refresh_tokens rt SET rotated_at = $2 FROM t WHERE rt.id = t.id AND rt.rotated_at IS NULL
+	RETURNING rt.id, rt.session_id
+), i AS (
+	INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+	SELECT $3, r.session_id, r.id, $4, $2, LEAST($5, t.sess_exp) FROM r JOIN t ON t.id = r.id
+), p AS (
+	DELETE FROM refresh_tokens WHERE session_id IN (SELECT session_id FROM r) AND id NOT IN (SELECT id FROM r)
+	  AND id NOT IN (SELECT k.id FROM refresh_tokens k WHERE k.session_id IN (SELECT session_id FROM r)
+	                 ORDER BY k.created_at DESC LIMIT ` + strconv.Itoa(refreshKeep-1) + `)
+), su AS (
+	UPDATE sessions SET last_used_at = $2 WHERE id IN (SELECT session_id FROM r)
+)
+SELECT t.session_id, t.org_id, t.user_id, t.roles FROM t JOIN r ON r.id = t.id`
+	for _, q := range []*string{&h.authUser, &h.authUserOrg, &h.refreshLookup, &h.refreshMark, &h.refreshInsert,
+		&h.refreshPrune, &h.refreshCurrent, &h.sessionTouch, &h.sessionRevoke} {
+		*q = rebind(*q, postgres)
+	}
+	return h
+}
+
+// refreshKeep is how many refresh tokens a session keeps: its current one and the
+// rotated ones before it, newest first. Presenting any of them again after the grace is
+// reuse and revokes the session (CONTRACT §5); an older one has been deleted and answers
+// 401 like an unknown token. It bounds refresh_tokens at refreshKeep rows per session
+// instead of one row per rotation for the life of the session.
+const refreshKeep = 10
+
+// rebind turns ? placeholders into $1, $2… for PostgreSQL.
+func rebind(q string, postgres bool) string {
+	if !postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanUser reads the userCols of one row into an ent.User, as ent would.
+func scanUser(r rowScanner) (*ent.User, error) {
+	var (
+		u                                           ent.User
+		pw, full, avatar, bio, tz, locale           sql.NullString
+		roles                                       []byte
+		ws                                          uuid.NullUUID
+		failed                                      sql.NullInt64
+		active, verified                            sql.NullBool
+		created, updated, last                      sql.NullTime
+		email, emailKey, username, usernameKey, prv sql.NullString
+		prefs, settings                             sql.NullString
+	)
+	if err := r.Scan(&u.ID, &email, &emailKey, &username, &usernameKey, &pw, &prv, &full, &avatar, &bio, &tz,
+		&locale, &prefs, &settings, &roles, &active, &verified, &ws, &failed, &created, &updated, &last); err != nil {
+		return nil, err
+	}
+	u.Email, u.EmailKey, u.Username, u.UsernameKey = email.String, emailKey.String, username.String, usernameKey.String
+	u.AuthProvider, u.Preferences, u.Settings = prv.String, prefs.String, settings.String
+	u.PasswordHash, u.FullName, u.AvatarURL = nullStr(pw), nullStr(full), nullStr(avatar)
+	u.Bio, u.Timezone, u.Locale = nullStr(bio), nullStr(tz), nullStr(locale)
+	if len(roles) > 0 {
+		if err := json.Unmarshal(roles, &u.Roles); err != nil {
+			return nil, err
+		}
+	}
+	u.IsActive, u.IsVerified, u.FailedLogins = active.Bool, verified.Bool, int(failed.Int64)
+	if ws.Valid {
+		id := ws.UUID
+		u.DefaultWorkspaceID = &id
+	}
+	u.CreatedAt, u.UpdatedAt = created.Time, updated.Time
+	if last.Valid {
+		t := last.Time
+		u.LastLogin = &t
+	}
+	return &u, nil
+}
+
+var jsonUnmarshal = json.Unmarshal
+
+func nullStr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	v := s.String
+	return &v
+}
+
+// queryRow runs a fixed read through the ent client's driver and scans its first row;
+// it returns sql.ErrNoRows when there is none. It runs under Config.DBTimeout
+// (AUTH_DB_TIMEOUT, as every statement of the ent client), and a read that met a
+// connection the server ended, or a storage failure that retired its SQLite
+// connection, is run once more on another connection (as deadlineDriver does).
+func (s *Service) queryRow(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
+	err := s.queryRowOnce(ctx, scan, query, args...)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && isTransient(err) && ctx.Err() == nil {
+		err = s.queryRowOnce(ctx, scan, query, args...)
+	}
+	return err
+}
+
+func (s *Service) queryRowOnce(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.DBTimeout)
+	defer cancel()
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
