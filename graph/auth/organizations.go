@@ -170,6 +170,12 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email s
 	now := s.now()
 	var out *Invite
 	create := func(tx *ent.Tx) error {
+		// Invitations of one organization are made one at a time (PostgreSQL): replacing
+		// the pending invite of an address reads, then writes, and concurrent requests
+		// would otherwise race for the pending-invite index.
+		if err := lockOrg(ctx, tx, org); err != nil {
+			return err
+		}
 		mine, err := requireRole(ctx, tx.Membership, p.UserID, org, PermOrgInvite, RoleOwner, RoleAdmin)
 		if err != nil {
 			return err
