@@ -104,6 +104,14 @@ func TestKeysRotateKeepsEdDSA(t *testing.T) {
 	if r := runIn(t, env, "", "keys", "rotate"); r.code != 0 || !strings.Contains(r.stdout, "(EdDSA)") {
 		t.Fatalf("rotate without AUTH_JWT_ALG on an EdDSA database: %q %q", r.stdout, r.stderr)
 	}
+	// A serve start without AUTH_JWT_ALG keeps the EdDSA signer as well.
+	before = runIn(t, env, "", "keys", "list").stdout
+	if code, log := serveOnce(t, env); code != 0 {
+		t.Fatalf("serve on the EdDSA database: exit %d\n%s", code, log)
+	}
+	if after := runIn(t, env, "", "keys", "list").stdout; after != before {
+		t.Fatalf("a serve start without AUTH_JWT_ALG changed the keys:\n%s\nthen\n%s", before, after)
+	}
 }
 
 // TestUsersLifecycleCommands: create (password from stdin), list/search with paging,

@@ -83,6 +83,19 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if cfg.LimitStore == "database" || (cfg.LimitStore == "auto" && st.Dialect == dialect.Postgres) {
 		cfg.Auth.LimitStore = auth.NewSQLLimitStore(st)
 	}
+	if !cfg.JWTAlgSet {
+		// Without AUTH_JWT_ALG the signer's algorithm is kept: a start never rotates an
+		// EdDSA database to HS256 as a side effect (a new database starts with HS256).
+		op, err := operatorService(ctx, cfg, st)
+		if err != nil {
+			return err
+		}
+		if stored, err := op.StoredKeys(ctx); err != nil {
+			return err
+		} else if len(stored) > 0 {
+			cfg.Auth.JWTAlg = stored[0].Alg
+		}
+	}
 	svc, err := auth.New(ctx, db, cfg.Auth)
 	if err != nil {
 		return err
