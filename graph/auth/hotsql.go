@@ -205,6 +205,12 @@ func (s *Service) queryRowOnce(ctx context.Context, scan func(rowScanner) error,
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DBTimeout)
 	defer cancel()
 	rows, err := s.db.QueryContext(ctx, query, args...)
+	return scanOne(rows, err, scan)
+}
+
+// scanOne reads the one row a query answers (sql.ErrNoRows when none) and closes rows:
+// queryRow and txQueryRow share it.
+func scanOne(rows *sql.Rows, err error, scan func(rowScanner) error) error {
 	if err != nil {
 		return err
 	}

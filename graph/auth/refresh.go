@@ -213,20 +213,7 @@ func (s *Service) rotateOneTrip(ctx context.Context, j *rotation) bool {
 // txQueryRow is queryRow inside a transaction.
 func txQueryRow(ctx context.Context, tx *ent.Tx, scan func(rowScanner) error, query string, args ...any) error {
 	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := scan(rows); err != nil {
-		return err
-	}
-	return rows.Close()
+	return scanOne(rows, err, scan)
 }
 
 // groupCommit queues rotations for one committer goroutine, which runs while there is
