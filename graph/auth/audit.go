@@ -153,3 +153,12 @@ func decodeCursor(c string) (time.Time, uuid.UUID, bool) {
 	}
 	return t, id, true
 }
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	return strings.ToValidUTF8(s, "")
+}

@@ -13,8 +13,9 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"authbff/metrics"
 	"golang.org/x/text/unicode/norm"
+
+	"authbff/metrics"
 )
 
 // HashParams are argon2id's cost parameters. The defaults are OWASP's minimum

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"authbff/ent"
-	"authbff/ent/invite"
 	"authbff/ent/membership"
 	"authbff/ent/user"
 )
@@ -96,27 +95,6 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, 
 	return res, nil
 }
 
-// admitInvite is the invitation part of Register: with no token, nil (registration
-// decides alone); with one, the usable invite for this address, or the refusal:
-// FORBIDDEN while registration is closed (a bad invite does not open it),
-// INVALID_TOKEN otherwise.
-func (s *Service) admitInvite(ctx context.Context, tx *ent.Tx, token *string, email string, now time.Time) (*ent.Invite, error) {
-	if token == nil || *token == "" {
-		return nil, nil
-	}
-	inv, err := usableInvite(ctx, tx.Client(), *token, now)
-	if err != nil {
-		return nil, err
-	}
-	if inv == nil || inv.EmailKey != foldKey(email) {
-		if !s.cfg.AllowRegistration {
-			return nil, newError(CodeForbidden, MsgRegistrationOff)
-		}
-		return nil, newError(CodeInvalidToken, MsgInvalidInvite)
-	}
-	return inv, nil
-}
-
 // newAccount is what createAccount writes.
 type newAccount struct {
 	email, username, hash string
@@ -192,85 +170,4 @@ func userConflict(ctx context.Context, tx *ent.Tx, err error, usernameKey string
 		return errConflict("username")
 	}
 	return errConflict("email")
-}
-
-// addMember puts uid in org with role, or changes the role of an existing membership.
-func addMember(ctx context.Context, tx *ent.Tx, uid, org uuid.UUID, role membership.Role, now time.Time) error {
-	return tx.Membership.Create().SetID(uuid.New()).SetUserID(uid).SetOrgID(org).SetRole(role).SetCreatedAt(now).
-		OnConflictColumns(membership.FieldUserID, membership.FieldOrgID).UpdateRole().Exec(ctx)
-}
-
-// usableInvite returns the pending invite for token, or nil when it is unknown,
-// accepted, revoked or expired, or when its inviter no longer holds the authority it
-// was made with.
-//
-// Authority that ends must end everywhere: an invitation carries its inviter's
-// authority, so it is re-checked at every use (invite-info, acceptInvite, register with
-// invite_token) instead of revoking invitations when that authority ends. The check
-// covers every way it can end (removal from the organization, demotion, deactivation,
-// the account gone) without each of those paths having to remember the invitations:
-// the inviter must still be an active member of the organization who may grant the
-// invited role (owners anything; admins admin and member).
-func usableInvite(ctx context.Context, db *ent.Client, token string, now time.Time) (*ent.Invite, error) {
-	inv, err := db.Invite.Query().Where(invite.TokenHash(hashToken(token)), invite.AcceptedAtIsNil(),
-		invite.RevokedAtIsNil(), invite.ExpiresAtGT(now)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	ok, err := inviterEntitled(ctx, db, inv)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return inv, nil
-}
-
-// inviterEntitled reports whether inv's inviter could still make it today.
-func inviterEntitled(ctx context.Context, db *ent.Client, inv *ent.Invite) (bool, error) {
-	if inv.InvitedBy == nil {
-		return false, nil
-	}
-	m, err := db.Membership.Query().Where(membership.UserID(*inv.InvitedBy), membership.OrgID(inv.OrgID),
-		membership.HasUserWith(user.IsActive(true))).Only(ctx)
-	if ent.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	switch m.Role {
-	case membership.RoleOwner:
-		return true, nil
-	case membership.RoleAdmin:
-		return inv.Role != invite.RoleOwner, nil
-	}
-	return false, nil
-}
-
-// consumeInvite marks inv accepted and makes uid a member of its organization, under the
-// organization's lock. It is the one path of both entries, AcceptInvite (a signed-in
-// user) and Register (with an invite token), with one rule: an existing membership keeps
-// its role (an invitation never promotes nor demotes a member; roles change through
-// setMemberRole), otherwise the member gets the invited role. Errors: INVALID_TOKEN when
-// the invite was accepted or revoked meanwhile.
-func (s *Service) consumeInvite(ctx context.Context, tx *ent.Tx, inv *ent.Invite, uid uuid.UUID, now time.Time) (*ent.Membership, error) {
-	if err := lockOrg(ctx, tx, inv.OrgID); err != nil {
-		return nil, err
-	}
-	n, err := tx.Invite.Update().Where(invite.ID(inv.ID), invite.AcceptedAtIsNil(), invite.RevokedAtIsNil()).
-		SetAcceptedAt(now).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if n != 1 {
-		return nil, newError(CodeInvalidToken, MsgInvalidInvite)
-	}
-	m, err := tx.Membership.Query().Where(membership.UserID(uid), membership.OrgID(inv.OrgID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		m, err = tx.Membership.Create().SetID(uuid.New()).SetUserID(uid).SetOrgID(inv.OrgID).
-			SetRole(membership.Role(inv.Role)).SetCreatedAt(now).Save(ctx)
-	}
-	return m, err
 }

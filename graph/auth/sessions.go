@@ -11,6 +11,89 @@ import (
 	"authbff/ent/session"
 )
 
+// Tokens is a fresh access/refresh pair.
+type Tokens struct {
+	AccessToken  string
+	RefreshToken string
+	TokenType    string
+	ExpiresIn    int
+	sessionID    uuid.UUID
+}
+
+// AuthResult is what register and login answer.
+type AuthResult struct {
+	Tokens
+	User *User
+}
+
+// startSession creates a session with its first refresh token for u, ending the oldest
+// sessions beyond MaxSessions, and signs the first access token.
+func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org *uuid.UUID, now time.Time) (Tokens, error) {
+	if err := lockUser(ctx, tx, u.ID); err != nil {
+		return Tokens{}, err
+	}
+	cl := ClientFrom(ctx)
+	sid := uuid.New()
+	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).
+		SetCreatedAt(now).SetLastUsedAt(now).SetExpiresAt(now.Add(s.cfg.SessionMaxAge)).
+		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512))
+	if _, err := sess.Save(ctx); err != nil {
+		return Tokens{}, err
+	}
+	if err := s.evictSessions(ctx, tx, u.ID, now); err != nil {
+		return Tokens{}, err
+	}
+	refresh, err := newOpaqueToken(s.cfg.Rand)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if err := s.storeRefresh(ctx, tx, sid, nil, refresh, now, now.Add(s.cfg.SessionMaxAge)); err != nil {
+		return Tokens{}, err
+	}
+	access, err := s.issueAccess(u.ID, sid, org, u.Roles, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: TokenType, ExpiresIn: s.ExpiresIn(), sessionID: sid}, nil
+}
+
+func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, parent *uuid.UUID, token string, now, sessionEnd time.Time) error {
+	exp := now.Add(s.cfg.RefreshTTL)
+	if exp.After(sessionEnd) {
+		exp = sessionEnd
+	}
+	return tx.RefreshToken.Create().SetID(uuid.New()).SetSessionID(sid).SetNillableParentID(parent).
+		SetTokenHash(hashToken(token)).SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+}
+
+// evictSessions ends the oldest live sessions of a user beyond MaxSessions.
+func (s *Service) evictSessions(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
+	ids, err := tx.Session.Query().
+		Where(session.UserID(uid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)).
+		Order(ent.Desc(session.FieldCreatedAt), ent.Desc(session.FieldID)).
+		Offset(s.cfg.MaxSessions).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return tx.Session.Update().Where(session.IDIn(ids...)).SetRevokedAt(now).SetRevokeReason("evicted").Exec(ctx)
+}
+
+// Logout ends the caller's session: its access and refresh tokens stop working at once.
+// Errors: AUTHENTICATION_FAILED.
+func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	if p == nil {
+		return errAuthRequired()
+	}
+	err := s.db.Session.Update().Where(session.ID(p.SessionID), session.RevokedAtIsNil()).
+		SetRevokedAt(s.now()).SetRevokeReason("logout").Exec(ctx)
+	if err != nil {
+		return Internal(err)
+	}
+	p.ended.Store(true)
+	s.auditP(ctx, EventLoggedOut, p, nil)
+	return nil
+}
+
 // SessionInfo is one of the caller's live sessions.
 type SessionInfo struct {
 	ID         uuid.UUID

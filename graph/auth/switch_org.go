@@ -86,25 +86,3 @@ func loginOrg(ctx context.Context, tx *ent.Tx, u *ent.User) (*uuid.UUID, error) 
 	}
 	return &m.OrgID, nil
 }
-
-// InviteInfo says whether an invitation token is usable and for which address. It never
-// tells more for an unknown token than for a used one.
-type InviteInfo struct {
-	Email *string
-	Valid bool
-}
-
-// InviteInfo looks up an invitation token. Errors: VALIDATION_ERROR.
-func (s *Service) InviteInfo(ctx context.Context, token string) (*InviteInfo, error) {
-	if _, err := validate("inviteInfo", Values{"token": token}); err != nil {
-		return nil, err
-	}
-	inv, err := usableInvite(ctx, s.db, token, s.now())
-	if err != nil {
-		return nil, Internal(err)
-	}
-	if inv == nil {
-		return &InviteInfo{}, nil
-	}
-	return &InviteInfo{Email: &inv.Email, Valid: true}, nil
-}

@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/onetimetoken"
+)
+
+// sendVerification issues a verification token and queues its mail to the stored address.
+func (s *Service) sendVerification(ctx context.Context, tx *ent.Tx, u *ent.User, now time.Time) error {
+	tok, err := s.issueToken(ctx, tx, u.ID, onetimetoken.KindVerifyEmail, VerifyTokenTTL, now)
+	if err != nil {
+		return err
+	}
+	return s.enqueueMail(ctx, tx, MailVerify, u.Email, mailData{Username: u.Username, Link: s.link("/verify-email", tok)}, now)
+}
+
+// VerifyEmail consumes a verification token and marks the address verified.
+// Errors: VALIDATION_ERROR, INVALID_TOKEN (unknown, expired or used).
+func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+	if _, err := validate("verifyEmail", Values{"token": token}); err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitVerifyIP, client(ctx)); err != nil {
+		return err
+	}
+	now := s.now()
+	var uid uuid.UUID
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		var err error
+		if uid, err = consumeToken(ctx, tx, onetimetoken.KindVerifyEmail, token, now); err != nil {
+			return err
+		}
+		return tx.User.UpdateOneID(uid).SetIsVerified(true).SetUpdatedAt(now).Exec(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, EventEmailVerified, &uid, nil)
+	return nil
+}
+
+// ResendVerification queues a new verification mail when email belongs to an active,
+// unverified account. It answers the same whether or not it does (no enumeration), and
+// does the same work: see queueRequest.
+// Errors: VALIDATION_ERROR.
+func (s *Service) ResendVerification(ctx context.Context, email string) error {
+	v, err := validate("resendVerification", Values{"email": email})
+	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitResendIP, client(ctx)); err != nil {
+		return err
+	}
+	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitResendAddress, perClient(ctx, addr)}, [2]string{LimitResendAddressTotal, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
+	}
+	return s.queueRequest(ctx, mailRequestVerify, v["email"])
+}

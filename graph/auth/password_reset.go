@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authbff/ent"
+	"authbff/ent/onetimetoken"
+	"authbff/ent/session"
+)
+
+// ForgotPassword queues a reset mail when email belongs to an active account, to the
+// address stored on the account. It answers the same either way, and does the same work
+// (see queueRequest). Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED (per client).
+func (s *Service) ForgotPassword(ctx context.Context, email string) error {
+	v, err := validate("forgotPassword", Values{"email": email})
+	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
+		return err
+	}
+	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
+	}
+	return s.queueRequest(ctx, mailRequestReset, v["email"])
+}
+
+// ResetPasswordInput is the reset-password form.
+type ResetPasswordInput struct {
+	Token       string
+	NewPassword string
+}
+
+// ResetPassword consumes a reset token and sets a new password. It ends every session
+// of the account, voids its other reset tokens, clears the failed-login count and marks
+// the address verified (the mail proved it).
+// Errors: VALIDATION_ERROR, INVALID_TOKEN, SERVICE_UNAVAILABLE.
+func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) error {
+	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
+		return err
+	}
+	if err := s.take(ctx, LimitResetIP, client(ctx)); err != nil {
+		return err
+	}
+	hash, err := s.hash.Hash(ctx, in.NewPassword)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var notify *ent.User
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		uid, err := consumeToken(ctx, tx, onetimetoken.KindResetPassword, in.Token, now)
+		if err != nil {
+			return err
+		}
+		acct, err := tx.User.Get(ctx, uid)
+		if err != nil {
+			return err
+		}
+		if ve := checkPasswordIdentity("new_password", in.NewPassword, acct.Username, acct.Email); ve != nil {
+			return ve // rolls back: the token stays usable
+		}
+		u, err := tx.User.UpdateOneID(uid).SetPasswordHash(hash).SetIsVerified(true).SetFailedLogins(0).
+			SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if err := voidResetTokens(ctx, tx, uid, now); err != nil {
+			return err
+		}
+		if err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).
+			SetRevokedAt(now).SetRevokeReason("password_reset").Exec(ctx); err != nil {
+			return err
+		}
+		notify = u
+		return s.enqueueMail(ctx, tx, MailPasswordChanged, u.Email, mailData{Username: u.Username}, now)
+	})
+	if err != nil {
+		return err
+	}
+	s.wakeMailer()
+	s.resetLimit(ctx, LimitLoginAccount, notify.ID.String())
+	s.audit(ctx, EventPasswordReset, &notify.ID, nil)
+	return nil
+}
+
+// voidResetTokens ends every outstanding reset link of uid: a reset link must not outlive
+// the password it was sent to replace (change-password, reset, operator set-password)
+// nor the account's deactivation.
+func voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
+	return tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
+		onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx)
+}
