@@ -95,6 +95,7 @@ func New(o Options) (http.Handler, error) {
 		Log:          o.Log,
 		Now:          o.Now,
 		MaxBodyBytes: o.MaxBodyBytes,
+		CompileMe:    resolver.CompileMe,
 	}
 	if err := api.Mount(r); err != nil {
 		return nil, err
