@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -244,10 +245,13 @@ func (o Options) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// statusRecorder remembers the status for the access log.
+// statusRecorder remembers the status for the access log, and writes its line once
+// (logOnce: the request's timeout may write it before the handler returns).
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status  int
+	logOnce sync.Once
+	logLine func()
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
