@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -91,20 +92,23 @@ func (o Options) logRequest(r *http.Request, info *graph.RequestInfo, status int
 			return // probes and scrapes every few seconds would drown the log
 		}
 	}
-	attrs := make([]any, 0, 24)
-	attrs = append(attrs, "request_id", auth.ClientFrom(r.Context()).RequestID, "client_ip", auth.ClientFrom(r.Context()).IP,
-		"method", r.Method, "path", r.URL.Path, "route", route)
+	// Typed attributes (LogAttrs): the same line as Info("http", key, value, …) without
+	// boxing each value into an interface.
+	client := auth.ClientFrom(r.Context())
+	attrs := make([]slog.Attr, 0, 11)
+	attrs = append(attrs, slog.String("request_id", client.RequestID), slog.String("client_ip", client.IP),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route))
 	if op != "" {
-		attrs = append(attrs, "operation", op)
+		attrs = append(attrs, slog.String("operation", op))
 	}
-	attrs = append(attrs, "status", status, "duration_ms", float64(d.Microseconds())/1000)
+	attrs = append(attrs, slog.Int("status", status), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
 	if uid != "" {
-		attrs = append(attrs, "user_id", uid)
+		attrs = append(attrs, slog.String("user_id", uid))
 	}
 	if t := traceID(r.Header.Get("traceparent")); t != "" {
-		attrs = append(attrs, "trace_id", t)
+		attrs = append(attrs, slog.String("trace_id", t))
 	}
-	o.Log.Info("http", attrs...)
+	o.Log.LogAttrs(context.Background(), slog.LevelInfo, "http", attrs...)
 }
 
 // fixedRoute names a request no route table named: a known endpoint by its path, and
@@ -125,8 +129,8 @@ func fixedRoute(path string) string {
 //
 // The handler runs on the request's own goroutine (issue 12: a goroutine per request,
 // its channels and the growth of its fresh stack through the executor cost several µs
-// per /me). The 503 is written by context.AfterFunc's goroutine when the deadline
-// passes, under the lock that also guards the copy of a finished answer, and flushed at
+// per /me). The 503 is written by a timer's goroutine when the deadline passes (the
+// context's own timer cancels the handler's context at the same moment), under the lock that also guards the copy of a finished answer, and flushed at
 // once; it carries Connection: close (HTTP/1), so that the client does not queue its
 // next request behind the handler, which still holds this connection until it notices
 // its cancelled context.
@@ -143,7 +147,7 @@ func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 			defer cancel()
 			tw := &timeoutWriter{h: make(http.Header, 12)}
 			graph.InfoFrom(ctx).SetHeader(tw.h)
-			stop := context.AfterFunc(ctx, func() {
+			timer := time.AfterFunc(d, func() {
 				tw.mu.Lock()
 				defer tw.mu.Unlock()
 				if tw.finished {
@@ -165,7 +169,7 @@ func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 				}
 			})
 			defer func() {
-				stop()
+				timer.Stop()
 				tw.mu.Lock()
 				tw.finished = true
 				timedOut := tw.timedOut

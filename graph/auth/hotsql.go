@@ -161,8 +161,10 @@ func scanUser(r rowScanner) (*ent.User, error) {
 	u.PasswordHash, u.FullName, u.AvatarURL = nullStr(pw), nullStr(full), nullStr(avatar)
 	u.Bio, u.Timezone, u.Locale = nullStr(bio), nullStr(tz), nullStr(locale)
 	if len(roles) > 0 {
-		if err := json.Unmarshal(roles, &u.Roles); err != nil {
-			return nil, err
+		if u.Roles = plainRoles(roles); u.Roles == nil {
+			if err := json.Unmarshal(roles, &u.Roles); err != nil {
+				return nil, err
+			}
 		}
 	}
 	u.IsActive, u.IsVerified, u.FailedLogins = active.Bool, verified.Bool, int(failed.Int64)
@@ -179,6 +181,45 @@ func scanUser(r rowScanner) (*ent.User, error) {
 }
 
 var jsonUnmarshal = json.Unmarshal
+
+// plainRoles decodes the roles column in its usual shape, a compact JSON array of
+// strings without escapes (["user"], ["user","admin"]), as json.Unmarshal would, without
+// its reflection (every authenticated request reads it). Anything else returns nil and
+// is left to json.Unmarshal.
+func plainRoles(b []byte) []string {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil
+	}
+	out := make([]string, 0, 2)
+	rest := b[1 : len(b)-1]
+	if len(rest) == 0 {
+		return out
+	}
+	for {
+		if len(rest) < 2 || rest[0] != '"' {
+			return nil
+		}
+		end := 1
+		for end < len(rest) && rest[end] != '"' {
+			if c := rest[end]; c == '\\' || c < 0x20 || c >= 0x80 {
+				return nil // escapes, control or non-ASCII bytes: json.Unmarshal's rules apply
+			}
+			end++
+		}
+		if end == len(rest) {
+			return nil
+		}
+		out = append(out, string(rest[1:end]))
+		rest = rest[end+1:]
+		if len(rest) == 0 {
+			return out
+		}
+		if rest[0] != ',' {
+			return nil
+		}
+		rest = rest[1:]
+	}
+}
 
 func nullStr(s sql.NullString) *string {
 	if !s.Valid {
