@@ -3,9 +3,12 @@ package graph
 import (
 	"bytes"
 	"context"
+	"io"
+	"strconv"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"authbff/graph/model"
@@ -108,17 +111,27 @@ func (r *Resolver) CompileMe(schema *ast.Schema, doc *ast.QueryDocument) DirectM
 	if len(doc.Operations) != 1 {
 		return nil
 	}
-	op := doc.Operations[0]
-	if op.Operation != ast.Query || len(op.Directives) > 0 || len(op.VariableDefinitions) > 0 || len(op.SelectionSet) != 1 {
-		return nil
+	d, _ := r.compileMe(schema, doc.Operations[0])
+	return d
+}
+
+// compileMe is CompileMe for one validated operation; key is the root field's response
+// key (its alias, or "me").
+func (r *Resolver) compileMe(schema *ast.Schema, op *ast.OperationDefinition) (d DirectMe, key string) {
+	if op == nil || op.Operation != ast.Query || len(op.Directives) > 0 || len(op.VariableDefinitions) > 0 || len(op.SelectionSet) != 1 {
+		return nil, ""
 	}
 	root, ok := op.SelectionSet[0].(*ast.Field)
 	if !ok || root.Name != "me" || len(root.Arguments) > 0 || len(root.Directives) > 0 {
-		return nil
+		return nil, ""
+	}
+	key = root.Alias
+	if key == "" {
+		key = root.Name
 	}
 	userDef := schema.Types["User"]
 	if userDef == nil {
-		return nil
+		return nil, ""
 	}
 	var fields []compiledField
 	seen := map[string]bool{}
@@ -162,7 +175,7 @@ func (r *Resolver) CompileMe(schema *ast.Schema, doc *ast.QueryDocument) DirectM
 		return true
 	}
 	if !collect(root.SelectionSet) || len(fields) == 0 {
-		return nil
+		return nil, ""
 	}
 	name := sanitizeName(op.Name)
 	return func(ctx context.Context, b []byte) (out []byte, ok bool, err error) {
@@ -199,7 +212,56 @@ func (r *Resolver) CompileMe(schema *ast.Schema, doc *ast.QueryDocument) DirectM
 		}
 		w.WriteByte('}')
 		return append(b, w.Bytes()...), true, nil
+	}, key
+}
+
+// directGraphQL answers the /graphql requests whose selected operation compileMe
+// accepts, after gqlgen parsed, validated and limited them (CreateOperationContext: the
+// document cache, the cost and complexity limits all ran), instead of dispatching them
+// to the executor: the answer is the same JSON writeResponse would write for the
+// executor's result. Only a success is answered here; an error (not authenticated, a
+// database failure) goes through the executor, whose resolver then finds the same
+// cached principal and presents the error as always. Compiled operations are kept per
+// document text and operation name in a bounded LRU, like the parsed documents.
+type directGraphQL struct {
+	r      *Resolver
+	schema *ast.Schema
+	cache  *lru.LRU[compiledOp]
+}
+
+type compiledOp struct {
+	fn  DirectMe
+	key string
+}
+
+func newDirectGraphQL(r *Resolver, schema *ast.Schema) *directGraphQL {
+	return &directGraphQL{r: r, schema: schema, cache: lru.New[compiledOp](1000)}
+}
+
+// serve writes the answer of rc and reports true, or writes nothing and reports false.
+func (g *directGraphQL) serve(ctx context.Context, w io.Writer, rc *graphql.OperationContext) bool {
+	if g == nil || rc.Operation == nil {
+		return false
 	}
+	ck := rc.RawQuery + "\x00" + rc.OperationName
+	c, ok := g.cache.Get(ctx, ck)
+	if !ok {
+		c.fn, c.key = g.r.compileMe(g.schema, rc.Operation)
+		g.cache.Add(ctx, ck, c)
+	}
+	if c.fn == nil {
+		return false
+	}
+	b := make([]byte, 0, 512)
+	b = append(b, '{')
+	b = strconv.AppendQuote(b, c.key) // a GraphQL name: [_A-Za-z][_0-9A-Za-z]*
+	b = append(b, ':')
+	b, ok, err := c.fn(ctx, b)
+	if err != nil || !ok {
+		return false
+	}
+	writeResponse(w, &graphql.Response{Data: append(b, '}')})
+	return true
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +21,15 @@ import (
 	"authbff/rest/apitest"
 )
 
+// allUserFields selects every field of User.
+const allUserFields = `id email username fullName authProvider isActive isVerified roles avatarUrl bio
+	timezone locale preferences settings createdAt updatedAt lastLogin defaultWorkspaceId hasPassword`
+
 // TestDirectMeMatchesExecutor: GET /me and GET /me/profile answered directly
-// (graph.CompileMe, issue 12) give the same status, headers and bytes as the same
-// routes run through the GraphQL executor, for many users and every outcome: every
+// (graph.CompileMe, issue 12), and `me` queries on /graphql answered directly, give the
+// same status, headers and bytes as the same routes and queries run through the GraphQL
+// executor (aliases, duplicate keys, fragments; what the direct path declines:
+// __typename, directives, several root fields, a document of several operations), for many users and every outcome: every
 // field null or set, unicode and control characters, quotes and backslashes, stored
 // JSON objects in their own key order, several roles, no password, a missing,
 // malformed, expired, logged-out, deactivated or left-organization token, and a
@@ -82,11 +89,58 @@ func TestDirectMeMatchesExecutor(t *testing.T) {
 			t.Fatalf("GET %s request info: direct %v, executor %v", path, dinfo, xinfo)
 		}
 	}
+	gqlDirect := resolver.NewHandler(graph.Options{Introspection: true})
+	gqlExecutor := resolver.NewHandler(graph.Options{Introspection: true, ExecutorOnly: true})
+	queries := []string{
+		`{ me { id email } }`,
+		`query Me { me { ` + allUserFields + ` } }`,
+		`query { who: me { a: id b: email id roles roles preferences settings lastLogin } }`,
+		`{ me { id id email email: username } }`,
+		`query Q { me { ...F ...G } } fragment F on User { id fullName bio } fragment G on User { email roles fullName }`,
+		`{ me { __typename id } }`,
+		`{ me { id @include(if: true) email } }`,
+		`{ me { id } authConfig { allowRegistration } }`,
+		`query Me { me { hasPassword } } query Other { authConfig { allowRegistration } }`,
+	}
+	compareGraphQL := func(t *testing.T, authz string) {
+		t.Helper()
+		for _, q := range queries {
+			body := `{"query":` + strconv.Quote(q) + `}`
+			if strings.Contains(q, "query Other") {
+				body = `{"query":` + strconv.Quote(q) + `,"operationName":"Me"}`
+			}
+			run := func(h http.Handler) (*httptest.ResponseRecorder, [3]string) {
+				req := httptest.NewRequestWithContext(reqCtx, http.MethodPost, "/graphql", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if authz != "" {
+					req.Header.Set("Authorization", authz)
+				}
+				info := &graph.RequestInfo{}
+				req = req.WithContext(graph.WithInfo(req.Context(), info))
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				route, op, uid := info.Snapshot()
+				return rec, [3]string{route, op, uid}
+			}
+			d, dinfo := run(gqlDirect)
+			x, xinfo := run(gqlExecutor)
+			if d.Code != x.Code || !bytes.Equal(d.Body.Bytes(), x.Body.Bytes()) {
+				t.Fatalf("POST /graphql %s (%q):\ndirect   %d %s\nexecutor %d %s", q, authz, d.Code, d.Body.Bytes(), x.Code, x.Body.Bytes())
+			}
+			if fmt.Sprint(d.Header()) != fmt.Sprint(x.Header()) {
+				t.Fatalf("POST /graphql %s headers:\ndirect   %v\nexecutor %v", q, d.Header(), x.Header())
+			}
+			if dinfo != xinfo {
+				t.Fatalf("POST /graphql %s request info: direct %v, executor %v", q, dinfo, xinfo)
+			}
+		}
+	}
 	both := func(t *testing.T, authz string, want int) {
 		t.Helper()
 		for _, path := range []string{"/me", "/me/profile"} {
 			compare(t, path, authz)
 		}
+		compareGraphQL(t, authz)
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequestWithContext(reqCtx, http.MethodGet, rest.Prefix+"/me", nil)
 		if authz != "" {
