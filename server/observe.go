@@ -108,7 +108,7 @@ func (o Options) logRequest(r *http.Request, info *graph.RequestInfo, status int
 	if t := traceID(r.Header.Get("traceparent")); t != "" {
 		attrs = append(attrs, slog.String("trace_id", t))
 	}
-	o.Log.LogAttrs(context.Background(), slog.LevelInfo, "http", attrs...)
+	o.AccessLog.LogAttrs(context.Background(), slog.LevelInfo, "http", attrs...)
 }
 
 // fixedRoute names a request no route table named: a known endpoint by its path, and

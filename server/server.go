@@ -38,7 +38,10 @@ type Options struct {
 	// configured: /verify-email, /reset-password, /accept-invite.
 	Pages bool
 	Log   *slog.Logger
-	Now   func() time.Time
+	// AccessLog, if set, takes the access log's lines instead of Log (serve gives it a
+	// buffered output: cmd/authbff/logwriter.go).
+	AccessLog *slog.Logger
+	Now       func() time.Time
 	// MaxBodyBytes caps a request body, REST and GraphQL alike (0: graph.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
@@ -69,6 +72,9 @@ func New(o Options) (http.Handler, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.AccessLog == nil {
+		o.AccessLog = o.Log
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = graph.DefaultMaxBodyBytes
