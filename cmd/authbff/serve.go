@@ -46,7 +46,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 	defer out.Close()
 	log := newLogger(out.Sync(), cfg.LogLevel, cfg.LogFormat)
 	cfg.accessLog = newLogger(out, cfg.LogLevel, cfg.LogFormat)
-	applyMemorySettings(cfg, log)
+	applyMemorySettings(&cfg, log)
 	for _, u := range unknownVars(os.Environ()) {
 		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
 	}
