@@ -1,25 +1,3 @@
-// Package pyjson decodes and encodes JSON byte for byte the way the Python
-// FastAPI service that this module replaces did.
-//
-// Legacy clients depend on the exact bytes of FastAPI's 422 answers. For a body
-// that is not valid JSON, FastAPI reports the message and the position of the
-// json.JSONDecodeError raised by CPython's json.loads (C scanner; 3.11, plus 3.13's
-// trailing-comma errors, as CONTRACT.md §3 requires), and for a
-// field of the wrong type it echoes the decoded value, serialized by
-// json.dumps(value, ensure_ascii=False, separators=(",", ":")). Go's
-// encoding/json accepts a different language (no NaN or Infinity, different
-// handling of bad UTF-8), reports different errors and formats floats
-// differently, so this package reimplements both directions:
-//
-//   - Decode accepts exactly what json.loads(body_bytes) accepts and reports
-//     Python's error message (SyntaxError.Msg, e.msg in Python) and position
-//     (SyntaxError.Pos, e.pos: an index in code points of the decoded text).
-//   - Encode writes values as json.dumps does (Python's float repr, its string
-//     escaping, compact separators).
-//
-// Known, deliberate differences from Python are documented on Decode and
-// Encode. The behaviour is pinned by golden cases generated with the real
-// interpreter (testdata/gen.py, testdata/golden.json).
 package pyjson
 
 import (
