@@ -3,7 +3,6 @@ package auth_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -190,22 +189,4 @@ func TestTokensNeverStoredOrLoggedInClear(t *testing.T) {
 			t.Errorf("the log mailer's lines do not show the verification link")
 		}
 	})
-}
-
-func queryStrings(t testing.TB, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
 }

@@ -34,26 +34,36 @@ func (d Dump) Rows(table string) int {
 	return n
 }
 
+// OpenReadOnly opens the database at url (an AUTH_DATABASE_URL value) for a test to
+// look into, beside the service: a SQLite file read-only (waiting for the service's
+// writes rather than failing), PostgreSQL as the URL's role. The caller closes it.
+func OpenReadOnly(t testing.TB, url string) *sql.DB {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
+	} else {
+		db, err = sql.Open("pgx", url)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // DumpDatabase reads every row of every table of the database at url (an
 // AUTH_DATABASE_URL value; a SQLite file is opened read-only): the one scanner the
 // tests use to prove that no secret is stored in clear and that erasure leaves no
 // personal data anywhere, tables added after a test was written included.
 func DumpDatabase(t testing.TB, url string) Dump {
 	t.Helper()
-	var db *sql.DB
-	var err error
-	var tablesQ string
-	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
-		db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
-		tablesQ = "SELECT name FROM sqlite_master WHERE type = 'table'"
-	} else {
-		db, err = sql.Open("pgx", url)
-		tablesQ = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := OpenReadOnly(t, url)
 	defer db.Close()
+	tablesQ := "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+	if strings.HasPrefix(url, "sqlite:") {
+		tablesQ = "SELECT name FROM sqlite_master WHERE type = 'table'"
+	}
 	var d Dump
 	rows, err := db.Query(tablesQ)
 	if err != nil {
