@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// logBuffer is a log destination shared by the server's goroutines and the test.
+// logBuffer is a log destination shared by the server's goroutines (or a child's
+// output reader) and the test.
 type logBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -25,6 +26,12 @@ func (s *logBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
+}
+
+func (s *logBuffer) WriteString(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(v)
 }
 
 func (s *logBuffer) String() string {
