@@ -117,7 +117,9 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 
 // WriteError writes e as the REST error envelope: the HTTP server answers its own
 // refusals (404, 405, a panic, a timeout) in the shape every /v1/auth client knows.
-func WriteError(w http.ResponseWriter, e *auth.Error, now time.Time) { writeError(w, e, locator{}, now) }
+func WriteError(w http.ResponseWriter, e *auth.Error, now time.Time) {
+	writeError(w, e, locator{}, now)
+}
 
 // WriteJSON writes b, a JSON document, with its status and length.
 func WriteJSON(w http.ResponseWriter, status int, b []byte) { writeJSON(w, status, b) }

@@ -38,12 +38,12 @@ type variable struct {
 
 // operation is a persisted GraphQL operation, parsed and validated at start-up.
 type operation struct {
-	name   string     // operation name
-	text   string     // the document sent to the executor (with the fragments it uses)
+	name   string         // operation name
+	text   string         // the document sent to the executor (with the fragments it uses)
 	root   string         // the GraphQL root field it runs
 	form   auth.InputForm // the domain input its variables fill (nil without variables)
 	vars   []variable     // in declaration order
-	secret bool       // has a password variable: raw body text is never echoed
+	secret bool           // has a password variable: raw body text is never echoed
 }
 
 // loadOperation reads operations/<file>.graphql, adds the fragments it spreads, and

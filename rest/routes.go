@@ -22,7 +22,7 @@ type route struct {
 	// the JSON key (or query parameter) of the form's field of the same name, checked
 	// at start-up (loadRoutes). Required when the operation has variables.
 	form auth.InputForm
-	null   bool   // a success answers JSON null
+	null bool // a success answers JSON null
 }
 
 // source says where a route's variables come from.
