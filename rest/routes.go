@@ -18,11 +18,11 @@ type route struct {
 	op     string // operations/<op>.graphql
 	auth   bool   // check the bearer token before reading anything else
 	source source // where the operation's variables come from
+	null   bool   // a success answers JSON null
 	// form declares the domain input the operation's variables fill: each variable is
 	// the JSON key (or query parameter) of the form's field of the same name, checked
-	// at start-up (loadRoutes). Required when the operation has variables.
+	// at start-up (parseOperation). Required when the operation has variables.
 	form auth.InputForm
-	null bool // a success answers JSON null
 }
 
 // source says where a route's variables come from.
