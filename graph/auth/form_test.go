@@ -238,3 +238,34 @@ func TestValidateTypedInput(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkFormValidate: the validation every login, refresh and registration runs.
+func BenchmarkFormValidate(b *testing.B) {
+	b.Run("Login", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			in := auth.LoginInput{Username: "ada", Password: "Correct-Horse-9"}
+			if err := auth.LoginForm.Validate(&in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Refresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			in := auth.RefreshInput{RefreshToken: "3q2-7w_token"}
+			if err := auth.RefreshForm.Validate(&in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Register", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			in := auth.RegisterInput{Email: "ada@example.com", Username: "ada", Password: "Correct-Horse-9"}
+			if err := auth.RegisterForm.Validate(&in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
