@@ -253,7 +253,7 @@ func (g *apiGen) rootField(op *operation) *ast.FieldDefinition {
 }
 
 // fieldSchema is a request field's schema: its JSON type (null allowed when optional,
-// as pydantic's Optional[...] = None), and the rules auth.Validate applies to it.
+// as pydantic's Optional[...] = None), and the rules its form applies to it.
 func (g *apiGen) fieldSchema(op *operation, v variable) ordered {
 	typ := "string"
 	if v.kind == kindObject {
