@@ -31,13 +31,13 @@ var statusOf = map[auth.Code]int{
 const timestampLayout = "2006-01-02T15:04:05.000000"
 
 // writeError answers with the envelope for e ({error, message, details, timestamp,
-// status_code}), or a 422 for a validation error, with the headers its status needs;
-// loc is where the route carries a domain field (see operation.locator).
-func writeError(w http.ResponseWriter, e *auth.Error, loc locator, now time.Time) {
+// status_code}), or a 422 for a validation error (each entry at [prefix, the field's
+// key]), with the headers its status needs.
+func writeError(w http.ResponseWriter, e *auth.Error, prefix string, now time.Time) {
 	if e.Code == auth.CodeValidation {
 		entries := make([]entry, len(e.Fields))
 		for i, f := range e.Fields {
-			entries[i] = at(loc.of(f.Field), f)
+			entries[i] = at([]any{prefix, restKey(f.Field)}, f)
 		}
 		write422(w, entries)
 		return
@@ -117,9 +117,7 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 
 // WriteError writes e as the REST error envelope: the HTTP server answers its own
 // refusals (404, 405, a panic, a timeout) in the shape every /v1/auth client knows.
-func WriteError(w http.ResponseWriter, e *auth.Error, now time.Time) {
-	writeError(w, e, locator{}, now)
-}
+func WriteError(w http.ResponseWriter, e *auth.Error, now time.Time) { writeError(w, e, "", now) }
 
 // WriteJSON writes b, a JSON document, with its status and length.
 func WriteJSON(w http.ResponseWriter, status int, b []byte) { writeJSON(w, status, b) }

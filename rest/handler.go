@@ -30,9 +30,9 @@ type adapter struct {
 // dependency before the body), then the variables from the body or the query string,
 // then the operation through the GraphQL executor, then the answer.
 func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
-	loc := op.locator("body")
+	prefix := "body"
 	if rt.source == query {
-		loc = op.locator("query")
+		prefix = "query"
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The route reads its own bearer header, as /graphql does (graph.NewHandler).
@@ -41,7 +41,7 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 		graph.InfoFrom(ctx).SetRoute(Prefix + rt.path)
 		if rt.auth {
 			if _, err := a.principal(ctx); err != nil {
-				a.fail(w, r, err, loc)
+				a.fail(w, r, err, prefix)
 				return
 			}
 		}
@@ -50,12 +50,12 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 		case body:
 			raw, err := readBody(r, a.maxBody)
 			if err != nil {
-				a.fail(w, r, err, loc)
+				a.fail(w, r, err, prefix)
 				return
 			}
 			v, entries, err := bodyVariables(op, r.Header.Get("Content-Type"), raw)
 			if err != nil {
-				a.fail(w, r, err, loc)
+				a.fail(w, r, err, prefix)
 				return
 			}
 			if entries != nil {
@@ -73,7 +73,7 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 		}
 		resp := graph.Run(ctx, a.exec, &graphql.RawParams{Query: op.text, OperationName: op.name, Variables: vars})
 		if len(resp.Errors) > 0 {
-			a.fail(w, r, graph.DomainError(resp.Errors[0]), loc)
+			a.fail(w, r, graph.DomainError(resp.Errors[0]), prefix)
 			return
 		}
 		if rt.null {
@@ -82,7 +82,7 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 		}
 		out, ok := unwrapResult(resp.Data)
 		if !ok {
-			a.fail(w, r, auth.Internal(errors.New("rest: response without result")), loc)
+			a.fail(w, r, auth.Internal(errors.New("rest: response without result")), prefix)
 			return
 		}
 		writeJSON(w, http.StatusOK, pythonEscapes(out))
@@ -92,12 +92,12 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 // fail writes err as the envelope (or a 422): the one place REST maps a domain error.
 // Internal and unavailable causes are logged here, once, with the request id (the
 // executor REST runs does not log: see graph.NewExecutor).
-func (a *adapter) fail(w http.ResponseWriter, r *http.Request, err error, loc locator) {
+func (a *adapter) fail(w http.ResponseWriter, r *http.Request, err error, prefix string) {
 	ae := graph.DomainError(err)
 	if (ae.Code == auth.CodeInternal || ae.Code == auth.CodeServiceUnavailable) && !graph.AlreadyLogged(ae) {
 		a.report(r.Context(), ae)
 	}
-	writeError(w, ae, loc, a.now())
+	writeError(w, ae, prefix, a.now())
 }
 
 // readBody reads at most limit bytes; a longer body is PAYLOAD_TOO_LARGE, and is never

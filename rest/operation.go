@@ -98,7 +98,7 @@ func parseOperation(schema *ast.Schema, file, text string, form auth.InputForm) 
 		default:
 			return nil, fmt.Errorf("operation %s: variable $%s: type %s has no REST mapping", file, v.Variable, v.Type)
 		}
-		i := slices.IndexFunc(fields, func(f auth.FieldSpec) bool { return string(f.Name) == v.Variable })
+		i := slices.IndexFunc(fields, func(f auth.FieldSpec) bool { return restKey(f.Name) == v.Variable })
 		if i < 0 {
 			return nil, fmt.Errorf("operation %s: variable $%s is no field of its input form", file, v.Variable)
 		}
@@ -112,35 +112,18 @@ func parseOperation(schema *ast.Schema, file, text string, form auth.InputForm) 
 		op.vars = append(op.vars, vr)
 	}
 	for _, f := range fields {
-		if !slices.ContainsFunc(op.vars, func(v variable) bool { return v.field.Name == f.Name }) {
+		if !slices.ContainsFunc(op.vars, func(v variable) bool { return v.name == restKey(f.Name) }) {
 			return nil, fmt.Errorf("operation %s: field %s of its input form has no variable", file, f.Name)
 		}
 	}
 	return op, nil
 }
 
-// locator is where a route carries the domain's fields: in its body or query string,
-// under the key of the operation's variable for the field.
-type locator struct {
-	prefix string // "body" or "query"
-	op     *operation
-}
-
-func (op *operation) locator(prefix string) locator { return locator{prefix: prefix, op: op} }
-
-// of is the REST location of a domain field: [prefix, key]. parseOperation made sure
-// every field of the operation's form has its variable; a field without one (never
-// reported by the service through this route) keeps its domain name.
-func (l locator) of(f auth.FieldName) []any {
-	if l.op != nil {
-		for _, v := range l.op.vars {
-			if v.field.Name == f {
-				return []any{l.prefix, v.name}
-			}
-		}
-	}
-	return []any{l.prefix, string(f)}
-}
+// restKey is the JSON key (or query parameter) that carries a domain field. The
+// contract spells REST's keys as the domain names its fields; parseOperation checks, for
+// every route at start-up, that each of its form's fields is carried by the variable of
+// that name, so that an entry the service reports lands at ["body", restKey(field)].
+func restKey(f auth.FieldName) string { return string(f) }
 
 // withFragments appends to text the fragments of the shared file that it spreads,
 // directly or through another fragment (GraphQL refuses unused fragments).
