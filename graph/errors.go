@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -40,13 +39,13 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			}
 		}
 		var input any
-		if !auth.IsSecretField(snake(field)) {
+		if !domainField(field).Secret() {
 			input = argValue(ctx, gerr.Path)
 		}
 		gerr.Message = auth.MsgValidation
-		fe := auth.DictType(snake(field), input)
+		fe := auth.DictType(domainField(field), input)
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
-			Type: fe.Type, Loc: argLoc(ctx, fe.Field), Msg: fe.Msg, Input: fe.Input}}}
+			Type: fe.Type, Loc: argLoc(ctx, field), Msg: fe.Msg, Input: fe.Input}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case errors.As(err, &enumErr):
 		// A variable that is not one of the enum's names (gqlparser lets it through to
@@ -59,7 +58,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		}
 		gerr.Message = auth.MsgValidation
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
-			Type: "enum", Loc: argLoc(ctx, snake(field)), Msg: enumErr.Error(), Input: enumErr.Value,
+			Type: "enum", Loc: argLoc(ctx, field), Msg: enumErr.Error(), Input: enumErr.Value,
 			Ctx: map[string]any{"expected": enumErr.Expected()}}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case isGraphQLError(err):
@@ -258,22 +257,11 @@ func (r *Resolver) details(ctx context.Context, ae *auth.Error) any {
 	if ae.Code == auth.CodeValidation {
 		out := make([]Entry, len(ae.Fields))
 		for i, f := range ae.Fields {
-			out[i] = Entry{Type: f.Type, Loc: argLoc(ctx, f.Field), Msg: f.Msg, Input: f.Input, Ctx: f.Ctx}
+			out[i] = Entry{Type: f.Type, Loc: fieldLoc(ctx, f.Field), Msg: f.Msg, Input: f.Input, Ctx: f.Ctx}
 		}
 		return out
 	}
 	return ae.DetailsMap()
-}
-
-// argLoc is the argument path of an input field: ["input", "newPassword"] when the
-// field takes an input object, ["refreshToken"] for a scalar argument.
-func argLoc(ctx context.Context, field string) []any {
-	name := camel(field)
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Definition != nil &&
-		fc.Field.Definition.Arguments.ForName("input") != nil {
-		return []any{"input", name}
-	}
-	return []any{name}
 }
 
 // trimArgPath drops the argument part gqlgen appends to a field's path for input errors.
@@ -282,34 +270,6 @@ func trimArgPath(p ast.Path) ast.Path {
 		return p[:1]
 	}
 	return p
-}
-
-// camel turns a snake_case input name into its GraphQL name (new_password → newPassword).
-func camel(s string) string {
-	if !strings.Contains(s, "_") {
-		return s
-	}
-	parts := strings.Split(s, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
-}
-
-// snake is camel's inverse (avatarUrl → avatar_url).
-func snake(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c >= 'A' && c <= 'Z' {
-			b.WriteByte('_')
-			b.WriteRune(c + ('a' - 'A'))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // errPanicLogged is the cause of the internal error a recovered resolver panic becomes:

@@ -147,7 +147,7 @@ func unicodeRefusal(raw []byte, varsPrefix []any, vars map[string]any) (*gqlerro
 		}
 	}
 	s, _ := input.(string)
-	return validationEntry(auth.StringUnicode(snake(field), s), loc), false
+	return validationEntry(auth.StringUnicode(domainField(field), s), loc), false
 }
 
 func samePrefix(p, prefix []any) bool {
@@ -330,5 +330,5 @@ func literalSurrogateRefusal(doc *ast.QueryDocument, query string) *gqlerror.Err
 			field = s
 		}
 	}
-	return validationEntry(auth.StringUnicode(snake(field), foundValue.Raw), found)
+	return validationEntry(auth.StringUnicode(domainField(field), foundValue.Raw), found)
 }

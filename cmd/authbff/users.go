@@ -146,7 +146,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, std s
 		if err != nil {
 			return err
 		}
-		if err := svc.SetPassword(ctx, pos[0], password); err != nil {
+		if err := svc.SetPassword(ctx, auth.SetPasswordInput{Identifier: pos[0], NewPassword: password}); err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(out, "%s: password set, every session ended\n", pos[0])

@@ -11,21 +11,30 @@ import (
 	"authbff/ent/session"
 )
 
+// ForgotPasswordInput is the forgot-password form.
+type ForgotPasswordInput struct {
+	Email string
+}
+
+// ForgotPasswordForm declares ForgotPasswordInput's field.
+var ForgotPasswordForm = newForm(
+	text(FieldEmail, emailRule, func(in *ForgotPasswordInput) *string { return &in.Email }),
+)
+
 // ForgotPassword queues a reset mail when email belongs to an active account, to the
 // address stored on the account. It answers the same either way, and does the same work
 // (see queueRequest). Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED (per client).
-func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	v, err := validate("forgotPassword", Values{"email": email})
-	if err != nil {
+func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) error {
+	if err := ForgotPasswordForm.Validate(&in); err != nil {
 		return err
 	}
 	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
 		return err
 	}
-	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
+	if addr := foldKey(in.Email); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
 		return nil // over a per-address limit: answer as usual, send nothing
 	}
-	return s.queueRequest(ctx, mailRequestReset, v["email"])
+	return s.queueRequest(ctx, mailRequestReset, in.Email)
 }
 
 // ResetPasswordInput is the reset-password form.
@@ -34,12 +43,18 @@ type ResetPasswordInput struct {
 	NewPassword string
 }
 
+// ResetPasswordForm declares ResetPasswordInput's fields and rules.
+var ResetPasswordForm = newForm(
+	text(FieldToken, nil, func(in *ResetPasswordInput) *string { return &in.Token }),
+	text(FieldNewPassword, newPasswordRule, func(in *ResetPasswordInput) *string { return &in.NewPassword }),
+)
+
 // ResetPassword consumes a reset token and sets a new password. It ends every session
 // of the account, voids its other reset tokens, clears the failed-login count and marks
 // the address verified (the mail proved it).
 // Errors: VALIDATION_ERROR, INVALID_TOKEN, SERVICE_UNAVAILABLE.
 func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) error {
-	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
+	if err := ResetPasswordForm.Validate(&in); err != nil {
 		return err
 	}
 	if err := s.take(ctx, LimitResetIP, client(ctx)); err != nil {
@@ -60,7 +75,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if ve := checkPasswordIdentity("new_password", in.NewPassword, acct.Username, acct.Email); ve != nil {
+		if ve := checkPasswordIdentity(FieldNewPassword, in.NewPassword, acct.Username, acct.Email); ve != nil {
 			return ve // rolls back: the token stays usable
 		}
 		u, err := tx.User.UpdateOneID(uid).SetPasswordHash(hash).SetIsVerified(true).SetFailedLogins(0).
