@@ -9,6 +9,7 @@ import (
 
 	"authbff/ent/onetimetoken"
 	"authbff/ent/session"
+	"authbff/graph/auth"
 	"authbff/rest/apitest"
 )
 
@@ -36,7 +37,7 @@ func TestNewPasswordOrDeactivationSignsOutEverywhere(t *testing.T) {
 			}
 		}, "password_reset", false},
 		{"OperatorSetPassword", func(t *testing.T, e *apitest.Env, a *apitest.Account, _ string) {
-			if err := e.Svc.SetPassword(context.Background(), a.Username, newPW); err != nil {
+			if err := e.Svc.SetPassword(context.Background(), auth.SetPasswordInput{Identifier: a.Username, NewPassword: newPW}); err != nil {
 				t.Fatal(err)
 			}
 		}, "password_set_by_operator", false},
