@@ -28,13 +28,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) er
 	if err := ForgotPasswordForm.Validate(&in); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
-		return err
-	}
-	if addr := foldKey(in.Email); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
-		return nil // over a per-address limit: answer as usual, send nothing
-	}
-	return s.queueRequest(ctx, mailRequestReset, in.Email)
+	return s.requestMail(ctx, mailRequestReset, in.Email)
 }
 
 // ResetPasswordInput is the reset-password form.
