@@ -2,7 +2,7 @@
 // view over the GraphQL API: each route is a row naming a persisted operation whose
 // aliases produce the documented JSON, and one generic handler runs it in-process. The
 // package owns only what is REST's: the bearer header and the body, FastAPI-style 422s,
-// the error envelope and status codes. It also assembles the HTTP server's router.
+// the error envelope and status codes; server.New mounts it (rest.API.Mount).
 package rest
 
 import (
