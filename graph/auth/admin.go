@@ -4,8 +4,9 @@ import (
 	"context"
 
 	"authbff/ent"
-	"authbff/ent/session"
 	"authbff/ent/user"
+
+	"github.com/google/uuid"
 )
 
 // Administration for operators (`authbff users …`): there is no API for these on purpose.
@@ -36,11 +37,7 @@ func (s *Service) SetActive(ctx context.Context, identifier string, active bool)
 		if active {
 			return nil
 		}
-		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
-			return err
-		}
-		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("deactivated").Exec(ctx)
+		return signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "deactivated", now)
 	})
 }
 
@@ -80,11 +77,7 @@ func (s *Service) SetPassword(ctx context.Context, in SetPasswordInput) error {
 		if err := tx.User.UpdateOne(u).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
-			return err
-		}
-		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("password_set_by_operator").Exec(ctx)
+		return signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "password_set_by_operator", now)
 	})
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"authbff/ent"
-	"authbff/ent/session"
 )
 
 // ChangePasswordInput is the change-password form.
@@ -56,11 +55,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 		if err := tx.User.UpdateOneID(p.UserID).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		if err := voidResetTokens(ctx, tx, p.UserID, now); err != nil {
-			return err
-		}
-		if err := tx.Session.Update().Where(session.UserID(p.UserID), session.IDNEQ(p.SessionID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("password_changed").Exec(ctx); err != nil {
+		if err := signOutEverywhere(ctx, tx, p.UserID, p.SessionID, "password_changed", now); err != nil {
 			return err
 		}
 		return s.enqueueMail(ctx, tx, MailPasswordChanged, p.user.Email, mailData{Username: p.user.Username}, now)

@@ -72,11 +72,5 @@ func (s *Service) ResendVerification(ctx context.Context, in ResendVerificationI
 	if err := ResendVerificationForm.Validate(&in); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResendIP, client(ctx)); err != nil {
-		return err
-	}
-	if addr := foldKey(in.Email); !s.quietly(ctx, [2]string{LimitResendAddress, perClient(ctx, addr)}, [2]string{LimitResendAddressTotal, addr}) {
-		return nil // over a per-address limit: answer as usual, send nothing
-	}
-	return s.queueRequest(ctx, mailRequestVerify, in.Email)
+	return s.requestMail(ctx, mailRequestVerify, in.Email)
 }

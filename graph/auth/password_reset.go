@@ -28,13 +28,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) er
 	if err := ForgotPasswordForm.Validate(&in); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
-		return err
-	}
-	if addr := foldKey(in.Email); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
-		return nil // over a per-address limit: answer as usual, send nothing
-	}
-	return s.queueRequest(ctx, mailRequestReset, in.Email)
+	return s.requestMail(ctx, mailRequestReset, in.Email)
 }
 
 // ResetPasswordInput is the reset-password form.
@@ -83,11 +77,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if err := voidResetTokens(ctx, tx, uid, now); err != nil {
-			return err
-		}
-		if err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("password_reset").Exec(ctx); err != nil {
+		if err := signOutEverywhere(ctx, tx, uid, uuid.Nil, "password_reset", now); err != nil {
 			return err
 		}
 		notify = u
@@ -108,4 +98,19 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 func voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
 	return tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
 		onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx)
+}
+
+// signOutEverywhere ends, in tx, what must not outlive an account's old password or its
+// deactivation: every outstanding reset link (voidResetTokens) and every live session of
+// uid but keep (the change-password caller's own; uuid.Nil keeps none), revoked with
+// reason. One rule for change-password, reset, operator set-password and deactivation.
+func signOutEverywhere(ctx context.Context, tx *ent.Tx, uid, keep uuid.UUID, reason string, now time.Time) error {
+	if err := voidResetTokens(ctx, tx, uid, now); err != nil {
+		return err
+	}
+	q := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil())
+	if keep != uuid.Nil {
+		q.Where(session.IDNEQ(keep))
+	}
+	return q.SetRevokedAt(now).SetRevokeReason(reason).Exec(ctx)
 }
