@@ -71,8 +71,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			for _, p := range gerr.Path[1:] {
 				loc = append(loc, p)
 			}
-			typ, msg := variableEntry(ctx, gerr.Path[1:], gerr.Message)
-			gerr.Extensions["details"] = []Entry{{Type: typ, Loc: loc, Msg: msg}}
+			entry := variableEntry(ctx, gerr.Path[1:], gerr.Message)
+			entry.Loc = loc
+			gerr.Extensions["details"] = []Entry{entry}
 			gerr.Path = nil
 		} else if _, ok := gerr.Extensions["code"]; !ok {
 			gerr.Extensions["code"] = string(auth.CodeValidation)
@@ -132,26 +133,33 @@ func isGraphQLError(err error) bool {
 // the request gave and the type the operation declares, never from gqlparser's message
 // text (a dependency's wording may change): an absent value is "missing"; anything but a
 // string (a number, boolean, object, list or null) for a String or ID is "string_type";
-// any other failure is "graphql_input" with gqlparser's message. The one ID failure
-// pydantic has no name for, an integer decoded as a float beyond 2^53, stays
-// "graphql_input".
-func variableEntry(ctx context.Context, path ast.Path, msg string) (typ, pmsg string) {
+// anything but one of an enum's names is "enum", the entry a case-only mismatch gets
+// from the enum's own unmarshalling (one shape for one mistake); any other failure is
+// "graphql_input" with gqlparser's message. The one ID failure pydantic has no name for,
+// an integer decoded as a float beyond 2^53, stays "graphql_input". Loc is the caller's.
+func variableEntry(ctx context.Context, path ast.Path, msg string) Entry {
 	v, present := variableValue(InfoFrom(ctx).rawVariables(), path)
 	named := variableType(ctx, path)
 	switch {
 	case !present:
 		fe := auth.Missing("", nil)
-		return fe.Type, fe.Msg
+		return Entry{Type: fe.Type, Msg: fe.Msg}
 	case named == "String" || named == "ID":
 		if f, ok := v.(float64); ok && named == "ID" && f == math.Trunc(f) && math.Abs(f) > 1<<53-1 {
 			break
 		}
 		if _, isString := v.(string); !isString {
 			fe := auth.StringType("", nil)
-			return fe.Type, fe.Msg
+			return Entry{Type: fe.Type, Msg: fe.Msg}
 		}
+	case parsedSchema.Types[named] != nil && parsedSchema.Types[named].Kind == ast.Enum:
+		ee := &model.EnumError{Value: v}
+		for _, ev := range parsedSchema.Types[named].EnumValues {
+			ee.Allowed = append(ee.Allowed, ev.Name)
+		}
+		return Entry{Type: "enum", Msg: ee.Error(), Input: v, Ctx: map[string]any{"expected": ee.Expected()}}
 	}
-	return "graphql_input", msg
+	return Entry{Type: "graphql_input", Msg: msg}
 }
 
 // variableValue is the raw value at a variable path, and whether it is present.
