@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -40,13 +39,13 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			}
 		}
 		var input any
-		if !auth.IsSecretField(snake(field)) {
+		if !domainField(field).Secret() {
 			input = argValue(ctx, gerr.Path)
 		}
 		gerr.Message = auth.MsgValidation
-		fe := auth.DictType(snake(field), input)
+		fe := auth.DictType(domainField(field), input)
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
-			Type: fe.Type, Loc: argLoc(ctx, fe.Field), Msg: fe.Msg, Input: fe.Input}}}
+			Type: fe.Type, Loc: argLoc(ctx, field), Msg: fe.Msg, Input: fe.Input}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case errors.As(err, &enumErr):
 		// A variable that is not one of the enum's names (gqlparser lets it through to
@@ -59,7 +58,7 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		}
 		gerr.Message = auth.MsgValidation
 		gerr.Extensions = map[string]any{"code": string(auth.CodeValidation), "details": []Entry{{
-			Type: "enum", Loc: argLoc(ctx, snake(field)), Msg: enumErr.Error(), Input: enumErr.Value,
+			Type: "enum", Loc: argLoc(ctx, field), Msg: enumErr.Error(), Input: enumErr.Value,
 			Ctx: map[string]any{"expected": enumErr.Expected()}}}}
 		gerr.Path = trimArgPath(gerr.Path)
 	case isGraphQLError(err):
@@ -72,8 +71,9 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 			for _, p := range gerr.Path[1:] {
 				loc = append(loc, p)
 			}
-			typ, msg := variableEntry(ctx, gerr.Path[1:], gerr.Message)
-			gerr.Extensions["details"] = []Entry{{Type: typ, Loc: loc, Msg: msg}}
+			entry := variableEntry(ctx, gerr.Path[1:], gerr.Message)
+			entry.Loc = loc
+			gerr.Extensions["details"] = []Entry{entry}
 			gerr.Path = nil
 		} else if _, ok := gerr.Extensions["code"]; !ok {
 			gerr.Extensions["code"] = string(auth.CodeValidation)
@@ -133,26 +133,33 @@ func isGraphQLError(err error) bool {
 // the request gave and the type the operation declares, never from gqlparser's message
 // text (a dependency's wording may change): an absent value is "missing"; anything but a
 // string (a number, boolean, object, list or null) for a String or ID is "string_type";
-// any other failure is "graphql_input" with gqlparser's message. The one ID failure
-// pydantic has no name for, an integer decoded as a float beyond 2^53, stays
-// "graphql_input".
-func variableEntry(ctx context.Context, path ast.Path, msg string) (typ, pmsg string) {
+// anything but one of an enum's names is "enum", the entry a case-only mismatch gets
+// from the enum's own unmarshalling (one shape for one mistake); any other failure is
+// "graphql_input" with gqlparser's message. The one ID failure pydantic has no name for,
+// an integer decoded as a float beyond 2^53, stays "graphql_input". Loc is the caller's.
+func variableEntry(ctx context.Context, path ast.Path, msg string) Entry {
 	v, present := variableValue(InfoFrom(ctx).rawVariables(), path)
 	named := variableType(ctx, path)
 	switch {
 	case !present:
 		fe := auth.Missing("", nil)
-		return fe.Type, fe.Msg
+		return Entry{Type: fe.Type, Msg: fe.Msg}
 	case named == "String" || named == "ID":
 		if f, ok := v.(float64); ok && named == "ID" && f == math.Trunc(f) && math.Abs(f) > 1<<53-1 {
 			break
 		}
 		if _, isString := v.(string); !isString {
 			fe := auth.StringType("", nil)
-			return fe.Type, fe.Msg
+			return Entry{Type: fe.Type, Msg: fe.Msg}
 		}
+	case parsedSchema.Types[named] != nil && parsedSchema.Types[named].Kind == ast.Enum:
+		ee := &model.EnumError{Value: v}
+		for _, ev := range parsedSchema.Types[named].EnumValues {
+			ee.Allowed = append(ee.Allowed, ev.Name)
+		}
+		return Entry{Type: "enum", Msg: ee.Error(), Input: v, Ctx: map[string]any{"expected": ee.Expected()}}
 	}
-	return "graphql_input", msg
+	return Entry{Type: "graphql_input", Msg: msg}
 }
 
 // variableValue is the raw value at a variable path, and whether it is present.
@@ -258,22 +265,11 @@ func (r *Resolver) details(ctx context.Context, ae *auth.Error) any {
 	if ae.Code == auth.CodeValidation {
 		out := make([]Entry, len(ae.Fields))
 		for i, f := range ae.Fields {
-			out[i] = Entry{Type: f.Type, Loc: argLoc(ctx, f.Field), Msg: f.Msg, Input: f.Input, Ctx: f.Ctx}
+			out[i] = Entry{Type: f.Type, Loc: fieldLoc(ctx, f.Field), Msg: f.Msg, Input: f.Input, Ctx: f.Ctx}
 		}
 		return out
 	}
 	return ae.DetailsMap()
-}
-
-// argLoc is the argument path of an input field: ["input", "newPassword"] when the
-// field takes an input object, ["refreshToken"] for a scalar argument.
-func argLoc(ctx context.Context, field string) []any {
-	name := camel(field)
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Definition != nil &&
-		fc.Field.Definition.Arguments.ForName("input") != nil {
-		return []any{"input", name}
-	}
-	return []any{name}
 }
 
 // trimArgPath drops the argument part gqlgen appends to a field's path for input errors.
@@ -282,34 +278,6 @@ func trimArgPath(p ast.Path) ast.Path {
 		return p[:1]
 	}
 	return p
-}
-
-// camel turns a snake_case input name into its GraphQL name (new_password → newPassword).
-func camel(s string) string {
-	if !strings.Contains(s, "_") {
-		return s
-	}
-	parts := strings.Split(s, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
-}
-
-// snake is camel's inverse (avatarUrl → avatar_url).
-func snake(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c >= 'A' && c <= 'Z' {
-			b.WriteByte('_')
-			b.WriteRune(c + ('a' - 'A'))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // errPanicLogged is the cause of the internal error a recovered resolver panic becomes:

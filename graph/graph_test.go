@@ -15,32 +15,17 @@ import (
 	"authbff/rest/apitest"
 )
 
-// gqlDo posts an operation with extra request headers (name, value pairs) and parses
-// the answer; apitest's GraphQL always sends a Bearer header of its own.
+// gqlDo posts an operation with extra request headers (name, value pairs) and no
+// bearer token, and parses the answer.
 func gqlDo(t testing.TB, e *apitest.Env, query string, vars map[string]any, header ...string) *apitest.GQLResponse {
 	t.Helper()
-	body := map[string]any{"query": query}
-	if vars != nil {
-		body["variables"] = vars
-	}
-	return parseGQL(t, e.For(t).Do(http.MethodPost, "/graphql", body, "", header...))
+	return e.For(t).GraphQL(query, vars, "", header...)
 }
 
 // parseGQL reads a GraphQL answer from an HTTP response.
 func parseGQL(t testing.TB, r *apitest.Response) *apitest.GQLResponse {
 	t.Helper()
-	out := &apitest.GQLResponse{Status: r.Status, Raw: r.Body}
-	var parsed struct {
-		Data   map[string]any     `json:"data"`
-		Errors []apitest.GQLError `json:"errors"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(r.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&parsed); err != nil {
-		t.Fatalf("GraphQL answer is not JSON: %v: %d %s", err, r.Status, r.Body)
-	}
-	out.Data, out.Errors = parsed.Data, parsed.Errors
-	return out
+	return r.GQL(t)
 }
 
 // checkTokens checks the token fields every token answer shares.

@@ -51,22 +51,13 @@ func hdRefused(t testing.TB, r *apitest.GQLResponse, code, msg string) apitest.G
 	return g
 }
 
-// hdData fails unless r has data and no errors.
-func hdData(t testing.TB, r *apitest.GQLResponse) map[string]any {
-	t.Helper()
-	if len(r.Errors) > 0 || r.Data == nil {
-		t.Fatalf("want data without errors, got %d %s", r.Status, r.Raw)
-	}
-	return r.Data
-}
-
 // hdRegister creates an account over GraphQL selecting only the access token (cheap in
 // depth and complexity) and returns it.
 func hdRegister(t testing.TB, e *apitest.Env, username, password string) string {
 	t.Helper()
 	r := e.GraphQL(`mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`,
 		map[string]any{"input": map[string]any{"email": username + "@example.com", "username": username, "password": password}}, "")
-	m, _ := hdData(t, r)["register"].(map[string]any)
+	m, _ := data(t, r)["register"].(map[string]any)
 	tok, _ := m["accessToken"].(string)
 	if tok == "" {
 		t.Fatalf("register %s: %s", username, r.Raw)
@@ -121,7 +112,7 @@ func TestDepthLimit(t *testing.T) {
 	t.Run("OKAtTheLimit", func(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t, shallow)
-		hdData(t, hdPost(e, `{ authConfig { allowRegistration } a: authConfig { ... on AuthConfig { allowRegistration } } }`, ""))
+		data(t, hdPost(e, `{ authConfig { allowRegistration } a: authConfig { ... on AuthConfig { allowRegistration } } }`, ""))
 	})
 	t.Run("ErrFragmentCycleRefusedNotHung", func(t *testing.T) {
 		t.Parallel()
@@ -133,7 +124,7 @@ func TestDepthLimit(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t)
 		tok := hdRegister(t, e, "deep", hdPassword)
-		d := hdData(t, hdPost(e, `{ organizations { organization { id personal } } auditEvents { events { type } } }`, tok))
+		d := data(t, hdPost(e, `{ organizations { organization { id personal } } auditEvents { events { type } } }`, tok))
 		if list, _ := d["organizations"].([]any); len(list) != 1 {
 			t.Errorf("organizations = %v, want the personal workspace", d["organizations"])
 		}
@@ -159,7 +150,7 @@ func TestComplexityLimit(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t, tight)
 		tok := hdRegister(t, e, "simple", hdPassword)
-		d := hdData(t, hdPost(e, `{ me { id email username fullName } }`, tok))
+		d := data(t, hdPost(e, `{ me { id email username fullName } }`, tok))
 		if m, _ := d["me"].(map[string]any); m["username"] != "simple" {
 			t.Errorf("me = %v", d["me"])
 		}
@@ -181,7 +172,7 @@ func TestParserTokenLimit(t *testing.T) {
 		e := apitest.New(t, hdGraphQL(func(o *server.Options) { o.GraphQL.ParserTokenLimit = 50 }))
 		doc := "{ authConfig { " + strings.Repeat("allowRegistration ", 60) + "} }"
 		hdRefused(t, hdPost(e, doc, ""), "GRAPHQL_PARSE_FAILED", "exceeded token limit of 50")
-		hdData(t, hdPost(e, `{ authConfig { allowRegistration } }`, ""))
+		data(t, hdPost(e, `{ authConfig { allowRegistration } }`, ""))
 	})
 	t.Run("ErrBodyOverOneMiB", func(t *testing.T) {
 		t.Parallel()
@@ -225,14 +216,14 @@ func TestIntrospectionSwitch(t *testing.T) {
 	t.Run("OKTypenameWhenOff", func(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t, off)
-		if d := hdData(t, hdPost(e, `{ __typename }`, "")); d["__typename"] != "Query" {
+		if d := data(t, hdPost(e, `{ __typename }`, "")); d["__typename"] != "Query" {
 			t.Errorf("__typename = %v", d["__typename"])
 		}
 	})
 	t.Run("OKSchemaWhenOn", func(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t, hdGraphQL(func(o *server.Options) { o.GraphQL.Introspection = true }))
-		d := hdData(t, hdPost(e, `{ __schema { types { name } } }`, ""))
+		d := data(t, hdPost(e, `{ __schema { types { name } } }`, ""))
 		s, _ := d["__schema"].(map[string]any)
 		if types, _ := s["types"].([]any); len(types) < 10 {
 			t.Errorf("__schema.types = %v", s["types"])
@@ -477,7 +468,7 @@ func TestPasswordPolicyMutations(t *testing.T) {
 			})
 		}
 		t.Run("OKStrongPassword", func(t *testing.T) {
-			hdData(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
+			data(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
 		})
 	})
 
@@ -485,9 +476,9 @@ func TestPasswordPolicyMutations(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t)
 		owner := hdRegister(t, e, "owner", hdPassword)
-		d := hdData(t, e.GraphQL(`mutation { createOrganization(name: "Peanuts") { organization { id } } }`, nil, owner))
+		d := data(t, e.GraphQL(`mutation { createOrganization(name: "Peanuts") { organization { id } } }`, nil, owner))
 		org := d["createOrganization"].(map[string]any)["organization"].(map[string]any)["id"]
-		hdData(t, e.GraphQL(`mutation($org: ID!, $email: String!) { createInvite(orgId: $org, email: $email, role: MEMBER) { id } }`,
+		data(t, e.GraphQL(`mutation($org: ID!, $email: String!) { createInvite(orgId: $org, email: $email, role: MEMBER) { id } }`,
 			map[string]any{"org": org, "email": hdPolicyEmail}, owner))
 		token := e.WaitMail(hdPolicyEmail, "invite", 1).Token()
 		withInvite := map[string]any{"inviteToken": token}
@@ -497,7 +488,7 @@ func TestPasswordPolicyMutations(t *testing.T) {
 			})
 		}
 		t.Run("OKStrongPassword", func(t *testing.T) {
-			d := hdData(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(hdPassword, withInvite), ""))
+			d := data(t, e.For(t).GraphQL(hdRegisterOp, hdRegistration(hdPassword, withInvite), ""))
 			if u := d["register"].(map[string]any)["user"].(map[string]any); u["isVerified"] != true {
 				t.Errorf("isVerified = %v, want true after an invitation", u["isVerified"])
 			}
@@ -507,8 +498,8 @@ func TestPasswordPolicyMutations(t *testing.T) {
 	t.Run("Reset", func(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t)
-		hdData(t, e.GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
-		hdData(t, e.GraphQL(`mutation($email: String!) { forgotPassword(email: $email) }`, map[string]any{"email": hdPolicyEmail}, ""))
+		data(t, e.GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
+		data(t, e.GraphQL(`mutation($email: String!) { forgotPassword(email: $email) }`, map[string]any{"email": hdPolicyEmail}, ""))
 		token := e.WaitMail(hdPolicyEmail, "reset_password", 1).Token()
 		reset := func(pw string) map[string]any {
 			return map[string]any{"input": map[string]any{"token": token, "newPassword": pw}}
@@ -519,7 +510,7 @@ func TestPasswordPolicyMutations(t *testing.T) {
 			})
 		}
 		t.Run("OKStrongPasswordWithTheSameToken", func(t *testing.T) {
-			if d := hdData(t, e.For(t).GraphQL(hdResetOp, reset("Snoopy-Doghouse-7"), "")); d["resetPassword"] != true {
+			if d := data(t, e.For(t).GraphQL(hdResetOp, reset("Snoopy-Doghouse-7"), "")); d["resetPassword"] != true {
 				t.Errorf("resetPassword = %v", d["resetPassword"])
 			}
 		})
@@ -528,7 +519,7 @@ func TestPasswordPolicyMutations(t *testing.T) {
 	t.Run("Change", func(t *testing.T) {
 		t.Parallel()
 		e := apitest.New(t)
-		d := hdData(t, e.GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
+		d := data(t, e.GraphQL(hdRegisterOp, hdRegistration(hdPassword, nil), ""))
 		tok := d["register"].(map[string]any)["accessToken"].(string)
 		change := func(pw string) map[string]any {
 			return map[string]any{"input": map[string]any{"currentPassword": hdPassword, "newPassword": pw}}
@@ -539,7 +530,7 @@ func TestPasswordPolicyMutations(t *testing.T) {
 			})
 		}
 		t.Run("OKStrongPassword", func(t *testing.T) {
-			if d := hdData(t, e.For(t).GraphQL(hdChangeOp, change("Snoopy-Doghouse-7"), tok)); d["changePassword"] != true {
+			if d := data(t, e.For(t).GraphQL(hdChangeOp, change("Snoopy-Doghouse-7"), tok)); d["changePassword"] != true {
 				t.Errorf("changePassword = %v", d["changePassword"])
 			}
 		})

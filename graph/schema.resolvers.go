@@ -41,7 +41,7 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 
 // RefreshToken is the resolver for the refreshToken field.
 func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*model.TokenPayload, error) {
-	t, err := r.Auth.Refresh(ctx, refreshToken)
+	t, err := r.Auth.Refresh(ctx, auth.RefreshInput{RefreshToken: refreshToken})
 	if err != nil {
 		return nil, err
 	}
@@ -51,17 +51,17 @@ func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string
 
 // VerifyEmail is the resolver for the verifyEmail field.
 func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (bool, error) {
-	return true, r.Auth.VerifyEmail(ctx, token)
+	return true, r.Auth.VerifyEmail(ctx, auth.VerifyEmailInput{Token: token})
 }
 
 // ResendVerification is the resolver for the resendVerification field.
 func (r *mutationResolver) ResendVerification(ctx context.Context, email string) (bool, error) {
-	return true, r.Auth.ResendVerification(ctx, email)
+	return true, r.Auth.ResendVerification(ctx, auth.ResendVerificationInput{Email: email})
 }
 
 // ForgotPassword is the resolver for the forgotPassword field.
 func (r *mutationResolver) ForgotPassword(ctx context.Context, email string) (bool, error) {
-	return true, r.Auth.ForgotPassword(ctx, email)
+	return true, r.Auth.ForgotPassword(ctx, auth.ForgotPasswordInput{Email: email})
 }
 
 // ResetPassword is the resolver for the resetPassword field.
@@ -75,7 +75,7 @@ func (r *mutationResolver) SwitchOrg(ctx context.Context, orgID string) (*model.
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Auth.SwitchOrg(ctx, p, orgID)
+	res, err := r.Auth.SwitchOrg(ctx, p, auth.SwitchOrgInput{OrgID: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, currentPassword st
 	if err != nil {
 		return false, err
 	}
-	return true, r.Auth.DeleteAccount(ctx, p, currentPassword)
+	return true, r.Auth.DeleteAccount(ctx, p, auth.DeleteAccountInput{CurrentPassword: currentPassword})
 }
 
 // CreateOrganization is the resolver for the createOrganization field.
@@ -121,7 +121,7 @@ func (r *mutationResolver) CreateOrganization(ctx context.Context, name string) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := r.Auth.CreateOrganization(ctx, p, name)
+	m, err := r.Auth.CreateOrganization(ctx, p, auth.CreateOrganizationInput{Name: name})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (r *mutationResolver) CreateInvite(ctx context.Context, orgID string, email
 	if err != nil {
 		return nil, err
 	}
-	inv, err := r.Auth.CreateInvite(ctx, p, orgID, email, roleDomain(role))
+	inv, err := r.Auth.CreateInvite(ctx, p, auth.CreateInviteInput{OrgID: orgID, Email: email, Role: roleDomain(role)})
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (r *mutationResolver) AcceptInvite(ctx context.Context, token string) (*mod
 	if err != nil {
 		return nil, err
 	}
-	m, err := r.Auth.AcceptInvite(ctx, p, token)
+	m, err := r.Auth.AcceptInvite(ctx, p, auth.AcceptInviteInput{Token: token})
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (r *queryResolver) AuthConfig(ctx context.Context) (*model.AuthConfig, erro
 
 // InviteInfo is the resolver for the inviteInfo field.
 func (r *queryResolver) InviteInfo(ctx context.Context, token string) (*model.InviteInfo, error) {
-	info, err := r.Auth.InviteInfo(ctx, token)
+	info, err := r.Auth.InviteInfo(ctx, auth.InviteInfoInput{Token: token})
 	if err != nil {
 		return nil, err
 	}

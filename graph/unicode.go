@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"authbff/graph/auth"
+	"authbff/internal/uescape"
 )
 
 // Text the transports must agree on (issue 8 §6). encoding/json and gqlparser turn a
@@ -20,41 +21,8 @@ import (
 // surrogateAt reports whether s[i:] starts a \uXXXX escape of a lone surrogate, and
 // the escape's length (12 for a high+low pair, 6 otherwise; 0 if s[i:] is no \u escape).
 func surrogateAt(s []byte, i int) (lone bool, n int) {
-	r, ok := hex4At(s, i)
-	if !ok {
-		return false, 0
-	}
-	switch {
-	case r >= 0xD800 && r < 0xDC00:
-		if r2, ok := hex4At(s, i+6); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
-			return false, 12
-		}
-		return true, 6
-	case r >= 0xDC00 && r <= 0xDFFF:
-		return true, 6
-	}
-	return false, 6
-}
-
-func hex4At(s []byte, i int) (rune, bool) {
-	if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
-		return 0, false
-	}
-	var r rune
-	for _, c := range s[i+2 : i+6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	r, n := uescape.Decode(s, i)
+	return n > 0 && uescape.IsSurrogate(r), n
 }
 
 // hasLoneSurrogate reports whether a JSON text (or a piece of one holding whole string
@@ -179,7 +147,7 @@ func unicodeRefusal(raw []byte, varsPrefix []any, vars map[string]any) (*gqlerro
 		}
 	}
 	s, _ := input.(string)
-	return validationEntry(auth.StringUnicode(snake(field), s), loc), false
+	return validationEntry(auth.StringUnicode(domainField(field), s), loc), false
 }
 
 func samePrefix(p, prefix []any) bool {
@@ -362,5 +330,5 @@ func literalSurrogateRefusal(doc *ast.QueryDocument, query string) *gqlerror.Err
 			field = s
 		}
 	}
-	return validationEntry(auth.StringUnicode(snake(field), foundValue.Raw), found)
+	return validationEntry(auth.StringUnicode(domainField(field), foundValue.Raw), found)
 }

@@ -85,7 +85,7 @@ func OpenAPI(schema *ast.Schema) ([]byte, error) {
 func loadRoutes(schema *ast.Schema) ([]*operation, error) {
 	ops := make([]*operation, len(routes))
 	for i, rt := range routes {
-		op, err := loadOperation(schema, rt.op)
+		op, err := loadOperation(schema, rt.op, rt.form)
 		if err != nil {
 			return nil, err
 		}

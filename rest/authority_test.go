@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"testing"
 
+	"authbff/graph/auth"
 	"authbff/rest/apitest"
 )
 
@@ -142,7 +143,7 @@ func TestResetLinkDiesWithAuthority(t *testing.T) {
 		e := apitest.New(t)
 		a := e.Register("victim")
 		tok := auForgot(t, e, a, 1)
-		if err := e.Svc.SetPassword(context.Background(), a.Username, "Operator-Chosen-99"); err != nil {
+		if err := e.Svc.SetPassword(context.Background(), auth.SetPasswordInput{Identifier: a.Username, NewPassword: "Operator-Chosen-99"}); err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, reset(e, tok), http.StatusBadRequest, "INVALID_TOKEN", "", "")

@@ -6,6 +6,7 @@ import (
 	"math"
 	"mime"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -68,29 +69,30 @@ func bodyVariables(op *operation, contentType string, raw []byte) (map[string]an
 }
 
 // objectVariables checks each of op's variables against the JSON object's key of the
-// same name (missing keys, JSON types), then the shared field rules.
+// same name (missing keys, JSON types), then the shared field rules of op's form.
 func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[string]any, []entry, error) {
 	vars := make(map[string]any, len(op.vars))
-	strs := make(auth.Values, len(op.vars))
-	var nulls []string
+	strs := make(map[auth.FieldName]string, len(op.vars))
+	var nulls []auth.FieldName
 	structural := map[string]entry{}
 	for _, v := range op.vars {
 		val, present := obj.Get(v.name)
 		loc := []any{prefix, v.name}
+		f := v.field.Name
 		switch {
 		case !present:
 			if v.required {
-				structural[v.name] = at(loc, auth.Missing(v.name, redact(obj)))
+				structural[v.name] = at(loc, auth.Missing(f, redact(obj)))
 			}
 		case val == nil && v.required:
-			structural[v.name] = at(loc, auth.StringType(v.name, nil))
+			structural[v.name] = at(loc, auth.StringType(f, nil))
 		case val == nil:
 			vars[v.name] = nil
-			nulls = append(nulls, v.name)
+			nulls = append(nulls, f)
 		case v.kind == kindObject:
 			o, ok := val.(*pyjson.Object)
 			if !ok {
-				structural[v.name] = at(loc, auth.DictType(v.name, redactField(v.name, val)))
+				structural[v.name] = at(loc, auth.DictType(f, redactField(v.name, val)))
 				continue
 			}
 			if path, bad := nonFinite(o); bad {
@@ -100,18 +102,18 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 			}
 			if path, bad, ok := loneSurrogate(o); ok {
 				// Encode would write U+FFFD: refuse instead, naming where.
-				structural[v.name] = at(append(loc, path...), auth.StringUnicode(v.name, bad))
+				structural[v.name] = at(append(loc, path...), auth.StringUnicode(f, bad))
 				continue
 			}
 			vars[v.name] = json.RawMessage(pyjson.Encode(o))
 		default:
 			s, ok := val.(string)
 			if !ok {
-				structural[v.name] = at(loc, auth.StringType(v.name, redactField(v.name, val)))
+				structural[v.name] = at(loc, auth.StringType(f, redactField(v.name, val)))
 				continue
 			}
 			vars[v.name] = s
-			strs[v.name] = s
+			strs[f] = s
 		}
 	}
 	if len(structural) == 0 {
@@ -119,7 +121,10 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 	}
 	// Report every failing field, as pydantic does: structural failures and the shared
 	// rules' failures for the fields that were well typed, in declaration order.
-	_, ruleErrs := auth.Validate(op.form, strs, nulls...)
+	ruleErrs := op.form.Check(func(f auth.FieldName) (string, bool, bool) {
+		s, ok := strs[f]
+		return s, ok, slices.Contains(nulls, f)
+	}, nil)
 	var out []entry
 	for _, v := range op.vars {
 		if e, ok := structural[v.name]; ok {
@@ -127,8 +132,8 @@ func objectVariables(op *operation, obj *pyjson.Object, prefix string) (map[stri
 			continue
 		}
 		for _, fe := range ruleErrs {
-			if fe.Field == v.name {
-				out = append(out, fieldEntry(prefix, fe))
+			if fe.Field == v.field.Name {
+				out = append(out, at([]any{prefix, v.name}, fe))
 			}
 		}
 	}
@@ -192,18 +197,13 @@ func queryVariables(op *operation, q url.Values) (map[string]any, []entry) {
 		vals, ok := q[v.name]
 		if !ok || len(vals) == 0 {
 			if v.required {
-				out = append(out, at([]any{"query", v.name}, auth.Missing(v.name, nil)))
+				out = append(out, at([]any{"query", v.name}, auth.Missing(v.field.Name, nil)))
 			}
 			continue
 		}
 		vars[v.name] = vals[len(vals)-1]
 	}
 	return vars, out
-}
-
-// fieldEntry renders a shared-validation failure with the REST location prefix.
-func fieldEntry(prefix string, fe auth.FieldError) entry {
-	return at([]any{prefix, fe.Field}, fe)
 }
 
 // at renders a validation failure at a REST location.
@@ -245,8 +245,10 @@ func redact(v any) any {
 	}
 }
 
-func redactField(name string, v any) any {
-	if auth.IsSecretField(name) {
+// redactField redacts v if key is a secret field's JSON key (REST spells its keys as the
+// domain names its fields), or the secrets inside v.
+func redactField(key string, v any) any {
+	if auth.FieldName(key).Secret() {
 		return auth.Redacted
 	}
 	return redact(v)

@@ -31,12 +31,13 @@ var statusOf = map[auth.Code]int{
 const timestampLayout = "2006-01-02T15:04:05.000000"
 
 // writeError answers with the envelope for e ({error, message, details, timestamp,
-// status_code}), or a 422 for a validation error, with the headers its status needs.
+// status_code}), or a 422 for a validation error (each entry at [prefix, the field's
+// key]), with the headers its status needs.
 func writeError(w http.ResponseWriter, e *auth.Error, prefix string, now time.Time) {
 	if e.Code == auth.CodeValidation {
 		entries := make([]entry, len(e.Fields))
 		for i, f := range e.Fields {
-			entries[i] = fieldEntry(prefix, f)
+			entries[i] = at([]any{prefix, restKey(f.Field)}, f)
 		}
 		write422(w, entries)
 		return

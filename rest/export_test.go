@@ -17,7 +17,7 @@ func RouteOps() ([]RouteOp, error) {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()
 	var out []RouteOp
 	for _, rt := range routes {
-		op, err := loadOperation(schema, rt.op)
+		op, err := loadOperation(schema, rt.op, rt.form)
 		if err != nil {
 			return nil, err
 		}

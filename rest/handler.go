@@ -14,6 +14,7 @@ import (
 
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/rest/pyjson"
 )
 
 // adapter runs the persisted operations of the route table.
@@ -79,7 +80,7 @@ func (a *adapter) handle(rt route, op *operation, direct graph.DirectMe) http.Ha
 				return
 			}
 			if ok {
-				writeJSON(w, http.StatusOK, pythonEscapes(out))
+				writeJSON(w, http.StatusOK, pyjson.RewriteEscapes(out))
 				return
 			}
 		}
@@ -97,7 +98,7 @@ func (a *adapter) handle(rt route, op *operation, direct graph.DirectMe) http.Ha
 			a.fail(w, r, auth.Internal(errors.New("rest: response without result")), prefix)
 			return
 		}
-		writeJSON(w, http.StatusOK, pythonEscapes(out))
+		writeJSON(w, http.StatusOK, pyjson.RewriteEscapes(out))
 	}
 }
 
@@ -141,36 +142,4 @@ func unwrapResult(data []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return data[len(head) : len(data)-1], true
-}
-
-// pythonEscapes rewrites gqlgen's \u00XX escapes the way Python writes them: \b and \f
-// by name, other control characters with lowercase hex. Most answers have none.
-func pythonEscapes(b []byte) []byte {
-	if !bytes.Contains(b, []byte(`\u00`)) {
-		return b
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '\\' || i+1 >= len(b) {
-			out = append(out, c)
-			continue
-		}
-		if b[i+1] != 'u' || i+5 >= len(b) {
-			out = append(out, c, b[i+1])
-			i++
-			continue
-		}
-		esc := string(b[i : i+6])
-		switch esc {
-		case `\u0008`:
-			out = append(out, `\b`...)
-		case `\u000C`, `\u000c`:
-			out = append(out, `\f`...)
-		default:
-			out = append(out, bytes.ToLower(b[i:i+6])...)
-		}
-		i += 5
-	}
-	return out
 }

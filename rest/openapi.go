@@ -20,7 +20,8 @@ import (
 //   - paths, methods, bearer security, query and body parameters: the route table and
 //     each persisted operation's variables (names, order, required, JSON type);
 //   - field rules (lengths, pattern, e-mail format, value rules): probed from the one
-//     validation path (auth.Validate), reading the limits from the entries it reports;
+//     validation path (the route's auth.InputForm), reading the limits from the entries
+//     it reports; whether an optional field may be null: its FieldSpec;
 //   - success schemas: the operation's selection (aliases are the keys, in the order the
 //     answer writes them) typed by the GraphQL schema, fragments as shared components;
 //   - error answers: the codes the GraphQL field's description names ("Errors: …"), plus
@@ -164,14 +165,14 @@ func (g *apiGen) component(name string) bool {
 func (g *apiGen) operation(rt route, op *operation) (ordered, error) {
 	field := g.rootField(op)
 	if field == nil {
-		return nil, fmt.Errorf("openapi: operation %s: no root field %s", rt.op, op.form)
+		return nil, fmt.Errorf("openapi: operation %s: no root field %s", rt.op, op.root)
 	}
 	desc := field.Description
 	summary, _, _ := strings.Cut(desc, ". ")
 	o := obj(
 		"operationId", operationID(rt.op),
 		"summary", strings.TrimSuffix(summary, "."),
-		"description", desc+fmt.Sprintf("\n\nRuns the GraphQL operation `%s` (`%s`).", op.name, op.form),
+		"description", desc+fmt.Sprintf("\n\nRuns the GraphQL operation `%s` (`%s`).", op.name, op.root),
 		"tags", []any{"auth"},
 	)
 	if rt.auth {
@@ -244,7 +245,7 @@ func (g *apiGen) rootField(op *operation) *ast.FieldDefinition {
 		if t == nil {
 			continue
 		}
-		if f := t.Fields.ForName(op.form); f != nil {
+		if f := t.Fields.ForName(op.root); f != nil {
 			return f
 		}
 	}
@@ -252,14 +253,14 @@ func (g *apiGen) rootField(op *operation) *ast.FieldDefinition {
 }
 
 // fieldSchema is a request field's schema: its JSON type (null allowed when optional,
-// as pydantic's Optional[...] = None), and the rules auth.Validate applies to it.
+// as pydantic's Optional[...] = None), and the rules its form applies to it.
 func (g *apiGen) fieldSchema(op *operation, v variable) ordered {
 	typ := "string"
 	if v.kind == kindObject {
 		typ = "object"
 	}
 	var t any = typ
-	if !v.required && !notNull(op.form, v.name) {
+	if !v.required && !v.field.NotNull {
 		t = []any{typ, "null"}
 	}
 	s := obj("type", t)
@@ -267,7 +268,7 @@ func (g *apiGen) fieldSchema(op *operation, v variable) ordered {
 		return s.with("additionalProperties", true).with("description", fmt.Sprintf(
 			"A JSON object, nested at most %d levels, at most %d bytes as compact JSON.", auth.ObjectMaxDepth, auth.ObjectMaxBytes))
 	}
-	r := probeRule(op.form, v.name)
+	r := probeRule(op.form, v.field.Name)
 	if r.format != "" {
 		s = s.with("format", r.format)
 	}
@@ -285,20 +286,13 @@ func (g *apiGen) fieldSchema(op *operation, v variable) ordered {
 		notes = append(notes, "Lengths count Unicode code points.")
 	}
 	notes = append(notes, r.notes...)
-	if auth.IsSecretField(v.name) {
+	if v.field.Name.Secret() {
 		notes = append(notes, "Never echoed in a 422 (`[redacted]`).")
 	}
 	if len(notes) > 0 {
 		s = s.with("description", strings.Join(notes, " "))
 	}
 	return s
-}
-
-// notNull reports a field that is optional but may not be null (pydantic str = None
-// without Optional): probed, as every rule is.
-func notNull(form, field string) bool {
-	_, errs := auth.Validate(form, auth.Values{}, field)
-	return len(errs) > 0
 }
 
 // rule is what the validation path enforces on a string field.
@@ -308,13 +302,12 @@ type rule struct {
 	notes                []string
 }
 
-// probeRule asks auth.Validate about a field with values that break each kind of rule,
-// and reads the limits from the entries it reports (the ctx pydantic writes).
-func probeRule(form, field string) rule {
+// probeRule asks the form about a field with values that break each kind of rule, and
+// reads the limits from the entries it reports (the ctx pydantic writes).
+func probeRule(form auth.InputForm, field auth.FieldName) rule {
 	var r rule
 	probe := func(v string) []auth.FieldError {
-		_, errs := auth.Validate(form, auth.Values{field: v})
-		return errs
+		return form.Check(func(f auth.FieldName) (string, bool, bool) { return v, f == field, false }, nil)
 	}
 	for _, e := range probe("") {
 		if e.Type == "string_too_short" {
@@ -348,7 +341,7 @@ func probeRule(form, field string) rule {
 			r.notes = append(r.notes, "Rule: "+reason+".")
 		}
 	}
-	if auth.IsSecretField(field) && r.minLength > 0 {
+	if field.Secret() && r.minLength > 0 {
 		r.notes = append(r.notes, "Not one of the most common passwords, nor equal (ignoring case) to the username, the e-mail or its local part.")
 	}
 	return r

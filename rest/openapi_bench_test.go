@@ -11,7 +11,7 @@ func BenchmarkOpenAPI(b *testing.B) {
 	schema := (&graph.Resolver{}).NewExecutableSchema().Schema()
 	var ops []*operation
 	for _, rt := range routes {
-		op, err := loadOperation(schema, rt.op)
+		op, err := loadOperation(schema, rt.op, rt.form)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,14 +4,18 @@
 // front end is configured (/verify-email, /reset-password, /accept-invite).
 //
 // Third-party code lives in vendor/, copied from pinned npm packages by
-// scripts/update-ui-assets.sh (never edited by hand); static/ is ours. No page carries an
-// inline script: every script is a file under /assets/, so the CSP allows scripts from
-// 'self' only.
+// scripts/update-ui-assets.sh (never edited by hand); static/ is ours. The pages are
+// html/templates sharing one head (static/head.html), rendered once when mounted. No page
+// carries an inline script: every script is a file under /assets/, so the CSP allows
+// scripts from 'self' only.
 package web
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
+	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -60,11 +64,12 @@ func Assets() http.Handler {
 	})
 }
 
-// Page serves one of the HTML pages in static/ (name without .html) under CSP.
+// Page serves one of the HTML pages in static/ (name without .html) under CSP. It
+// panics if the page does not exist or does not render (a start-up error).
 func Page(name string) http.Handler {
-	body, err := files.ReadFile("static/" + name + ".html")
+	body, err := Render(name)
 	if err != nil {
-		panic("web: no page " + name)
+		panic("web: " + err.Error())
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -74,3 +79,24 @@ func Page(name string) http.Handler {
 		_, _ = w.Write(body)
 	})
 }
+
+// Render returns the HTML of the page static/<name>.html. A page is a template that
+// defines its "title" and "styles" and starts with the "head" every page shares
+// (static/head.html), so the head's meta tags are written once.
+func Render(name string) ([]byte, error) {
+	if name == headTemplate || strings.ContainsAny(name, "/.") {
+		return nil, fmt.Errorf("no page %q", name)
+	}
+	t, err := template.ParseFS(files, "static/"+headTemplate+".html", "static/"+name+".html")
+	if err != nil {
+		return nil, fmt.Errorf("page %q: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, name+".html", nil); err != nil {
+		return nil, fmt.Errorf("page %q: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// headTemplate is the file (static/head.html) holding the shared head, not a page.
+const headTemplate = "head"

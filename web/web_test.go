@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -140,6 +141,50 @@ func TestPageFormsStateTheFieldRules(t *testing.T) {
 	} {
 		if tag := attrs(c.page)[c.id]; !strings.Contains(tag, c.want) {
 			t.Errorf("%s #%s: %s does not state %s", c.page, c.id, tag, c.want)
+		}
+	}
+}
+
+// Every page is written with the one shared head (static/head.html): the same doctype,
+// language, charset, viewport and favicon line, then its own title and style sheets.
+func TestPagesShareTheHead(t *testing.T) {
+	t.Parallel()
+	head := regexp.MustCompile(`^<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
+		`<meta name="viewport" content="width=device-width, initial-scale=1">\n<link rel="icon" href="data:,">\n` +
+		`<title>([^<{}]+)</title>\n(?:<link rel="stylesheet" href="/assets/[^"]+\.css">\n)+</head>\n<body[ >]`)
+	pages, err := fs.Glob(web.FS(), "static/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]bool{}
+	for _, p := range pages {
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "static/"), ".html")
+		if name == "head" {
+			continue
+		}
+		b, err := web.Render(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		m := head.FindSubmatch(b)
+		if m == nil {
+			t.Errorf("%s does not start with the shared head:\n%.400s", name, b)
+			continue
+		}
+		if titles[string(m[1])] {
+			t.Errorf("%s repeats the title %q", name, m[1])
+		}
+		titles[string(m[1])] = true
+		if bytes.Count(b, []byte("<head>")) != 1 || !bytes.HasSuffix(b, []byte("</body>\n</html>\n")) || bytes.Contains(b, []byte("{{")) {
+			t.Errorf("%s is not one whole page:\n%s", name, b)
+		}
+	}
+	if len(titles) != 5 {
+		t.Errorf("%d pages rendered, want playground, docs and the three e-mail pages", len(titles))
+	}
+	for _, name := range []string{"head", "nope", "../web", "static/docs"} {
+		if _, err := web.Render(name); err == nil {
+			t.Errorf("Render(%q) succeeded; want no such page", name)
 		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func runMainForChild() int {
 type child struct {
 	cmd     *exec.Cmd
 	url     string
-	logs    *syncBuffer
+	logs    *logBuffer
 	addr    chan string
 	exited  chan struct{}
 	waitErr error
@@ -67,7 +66,7 @@ func spawnChild(t *testing.T, env ...string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, logs: &syncBuffer{}, addr: make(chan string, 1), exited: make(chan struct{})}
+	c := &child{cmd: cmd, logs: &logBuffer{}, addr: make(chan string, 1), exited: make(chan struct{})}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-c.exited })
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -99,24 +98,6 @@ func (c *child) waitListening(limit time.Duration) error {
 	case <-time.After(limit):
 		return fmt.Errorf("server did not start within %v:\n%s", limit, c.logs)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) WriteString(v string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.WriteString(v)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func post(t *testing.T, url string, body any) (int, map[string]any) {

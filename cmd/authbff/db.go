@@ -69,6 +69,22 @@ func openForServe(ctx context.Context, cfg config, log *slog.Logger) (*auth.Stor
 	return st, nil
 }
 
+// openOperator is the start of every operator command that runs the domain service:
+// the environment parsed, its database opened (openFromEnv) and the service built
+// (operatorService). The caller closes the store.
+func openOperator(ctx context.Context, getenv func(string) string) (config, *auth.Store, *auth.Service, error) {
+	cfg, st, err := openFromEnv(ctx, getenv)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	svc, err := operatorService(ctx, cfg, st)
+	if err != nil {
+		st.Close()
+		return cfg, nil, nil, err
+	}
+	return cfg, st, svc, nil
+}
+
 // operatorService builds the domain service for an operator command: no key or secret
 // is created, and nothing is logged.
 func operatorService(ctx context.Context, cfg config, st *auth.Store) (*auth.Service, error) {

@@ -3,82 +3,13 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// throwawayPostgres starts a private PostgreSQL server (initdb into a temp dir, a free
-// port, trust authentication; run as the postgres OS user when the tests run as root)
-// and returns the URL of its superuser connection. The shared cluster is never touched:
-// this test needs to create roles, which its user may not.
-func throwawayPostgres(t *testing.T) (superURL string, port int) {
-	t.Helper()
-	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-	if len(bins) == 0 {
-		if os.Getenv("CI") != "" || os.Getenv("AUTH_TEST_POSTGRES_URL") != "" {
-			t.Fatal("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are missing; .ci/run installs them")
-		}
-		t.Skip("SKIPPED: needs the PostgreSQL server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
-	}
-	sort.Strings(bins)
-	bin := filepath.Dir(bins[len(bins)-1])
-	dir, err := os.MkdirTemp("", "authbff-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cred *syscall.Credential
-	osUser := ""
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Fatal("running as root needs the postgres OS user: ", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		osUser = "postgres"
-	} else if u, err := user.Current(); err == nil {
-		osUser = u.Username
-	}
-	pgrun := func(name string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(bin, name), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", name, err, out)
-		}
-	}
-	data := filepath.Join(dir, "data")
-	pgrun("initdb", "-D", data, "-A", "trust", "-U", osUser, "--no-sync", "-E", "UTF8")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	pgrun("pg_ctl", "-D", data, "-w", "-l", filepath.Join(dir, "log"), "-o",
-		fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off", port, dir), "start")
-	t.Cleanup(func() {
-		cmd := exec.Command(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		_ = cmd.Run()
-		os.RemoveAll(dir)
-	})
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres?sslmode=disable", osUser, port), port
-}
+	"authbff/rest/apitest"
+)
 
 // TestServeUnderDMLOnlyRole: the owner migrates; the service then runs under a role with
 // only SELECT, INSERT, UPDATE and DELETE (the GRANTs README shows) and serves: a start on
@@ -86,21 +17,16 @@ func throwawayPostgres(t *testing.T) (superURL string, port int) {
 // with what to do instead of failing half-way.
 func TestServeUnderDMLOnlyRole(t *testing.T) {
 	t.Parallel()
-	super, port := throwawayPostgres(t)
-	admin, err := sql.Open("pgx", super)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	// A server of its own: the test creates roles, which the shared cluster's user may not.
+	pg := apitest.StartPostgres(t)
+	port := pg.Port()
 	for _, q := range []string{
 		"CREATE ROLE authbff_owner LOGIN PASSWORD 'owner-pw'",
 		"CREATE ROLE authbff_app LOGIN PASSWORD 'app-pw'",
 		"CREATE DATABASE auth OWNER authbff_owner",
 		"CREATE DATABASE auth_empty OWNER authbff_owner",
 	} {
-		if _, err := admin.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		pg.Exec(q)
 	}
 	url := func(role, pw, db string) string {
 		return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", role, pw, port, db)

@@ -22,15 +22,11 @@ func keys(ctx context.Context, args []string, getenv func(string) string, std st
 	if len(args) != 1 || (args[0] != "list" && args[0] != "rotate") {
 		return usageError("authbff keys list|rotate")
 	}
-	cfg, st, err := openFromEnv(ctx, getenv)
+	cfg, st, svc, err := openOperator(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := operatorService(ctx, cfg, st)
-	if err != nil {
-		return err
-	}
 	stored, err := svc.StoredKeys(ctx)
 	if err != nil {
 		return err

@@ -89,19 +89,11 @@ func serveOnce(t *testing.T, env map[string]string) (int, string) {
 // index (what auto-migration did to invite_pending_unique at every start) changes it.
 func schemaFingerprint(t *testing.T, dialect, url string) string {
 	t.Helper()
-	var db *sql.DB
-	var err error
-	var q string
+	q := "SELECT string_agg(oid::text || ':' || relname, ',' ORDER BY oid) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
 	if dialect == migrations.SQLite {
-		db, err = sql.Open("sqlite3", "file:"+strings.TrimPrefix(url, "sqlite:")+"?mode=ro")
 		q = "SELECT CAST(schema_version AS TEXT) FROM pragma_schema_version"
-	} else {
-		db, err = sql.Open("pgx", url)
-		q = "SELECT string_agg(oid::text || ':' || relname, ',' ORDER BY oid) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := apitest.OpenReadOnly(t, url)
 	defer db.Close()
 	var v string
 	if err := db.QueryRow(q).Scan(&v); err != nil {

@@ -80,15 +80,11 @@ func users(ctx context.Context, args []string, getenv func(string) string, std s
 	if sub == "delete" && !yes {
 		return usageError("users delete erases the account for good: add --yes")
 	}
-	cfg, st, err := openFromEnv(ctx, getenv)
+	_, st, svc, err := openOperator(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := operatorService(ctx, cfg, st)
-	if err != nil {
-		return err
-	}
 	out := std.out
 	switch sub {
 	case "list":
@@ -150,7 +146,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, std s
 		if err != nil {
 			return err
 		}
-		if err := svc.SetPassword(ctx, pos[0], password); err != nil {
+		if err := svc.SetPassword(ctx, auth.SetPasswordInput{Identifier: pos[0], NewPassword: password}); err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(out, "%s: password set, every session ended\n", pos[0])

@@ -169,14 +169,21 @@ type CreateAccountInput struct {
 	Roles    []string // global roles; empty: ["user"]
 }
 
+// CreateAccountForm declares CreateAccountInput's field rules: registration's (and its
+// password-equals-identity check); the roles are checked by CreateAccount.
+var CreateAccountForm = newForm(
+	text(FieldEmail, emailRule, func(in *CreateAccountInput) *string { return &in.Email }),
+	text(FieldUsername, usernameRule, func(in *CreateAccountInput) *string { return &in.Username }),
+	text(FieldPassword, newPasswordRule, func(in *CreateAccountInput) *string { return &in.Password }),
+).also(registerIdentity)
+
 var globalRoleRE = regexp.MustCompile(`^[a-z][a-z0-9_:-]{0,31}$`)
 
 // CreateAccount creates an account as registration does (same field rules and password
 // policy, a personal workspace), without a session.
 // Errors: VALIDATION_ERROR, CONFLICT (details.field), SERVICE_UNAVAILABLE.
 func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*AccountSummary, error) {
-	v, err := validate("register", Values{"email": in.Email, "username": in.Username, "password": in.Password})
-	if err != nil {
+	if err := CreateAccountForm.Validate(&in); err != nil {
 		return nil, err
 	}
 	roles := in.Roles
@@ -186,10 +193,10 @@ func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*Ac
 	for _, r := range roles {
 		if !globalRoleRE.MatchString(r) {
 			return nil, &Error{Code: CodeValidation, Message: "Invalid role",
-				Fields: []FieldError{{Type: "value_error", Field: "roles", Input: r, Msg: "a role is 1-32 characters: a-z, 0-9, _ : - (starting with a letter): " + r}}}
+				Fields: []FieldError{{Type: "value_error", Field: FieldGlobalRoles, Input: r, Msg: "a role is 1-32 characters: a-z, 0-9, _ : - (starting with a letter): " + r}}}
 		}
 	}
-	email, username := v["email"], v["username"]
+	email, username := in.Email, in.Username
 	hash, err := s.hash.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err

@@ -4,8 +4,9 @@ import (
 	"context"
 
 	"authbff/ent"
-	"authbff/ent/session"
 	"authbff/ent/user"
+
+	"github.com/google/uuid"
 )
 
 // Administration for operators (`authbff users …`): there is no API for these on purpose.
@@ -36,29 +37,38 @@ func (s *Service) SetActive(ctx context.Context, identifier string, active bool)
 		if active {
 			return nil
 		}
-		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
-			return err
-		}
-		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("deactivated").Exec(ctx)
+		return signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "deactivated", now)
 	})
 }
+
+// SetPasswordInput is what an operator gives `users set-password`: the account (a
+// username, an e-mail address or an id) and its new password.
+type SetPasswordInput struct {
+	Identifier  string
+	NewPassword string
+}
+
+// SetPasswordForm declares SetPasswordInput's field rules: the new password's policy,
+// as for a reset (the identifier is looked up, not validated).
+var SetPasswordForm = newForm(
+	text(FieldNewPassword, newPasswordRule, func(in *SetPasswordInput) *string { return &in.NewPassword }),
+)
 
 // SetPassword sets an account's password as an operator would for a locked-out user:
 // the same policy as every other path, every session ends, the failed-login count (and
 // so a lockout) is cleared. Errors: NOT_FOUND, VALIDATION_ERROR, SERVICE_UNAVAILABLE.
-func (s *Service) SetPassword(ctx context.Context, identifier, password string) error {
-	if _, err := validate("resetPassword", Values{"new_password": password}); err != nil {
+func (s *Service) SetPassword(ctx context.Context, in SetPasswordInput) error {
+	if err := SetPasswordForm.Validate(&in); err != nil {
 		return err
 	}
-	u, err := findAccount(ctx, s.db.User, identifier)
+	u, err := findAccount(ctx, s.db.User, in.Identifier)
 	if err != nil {
 		return Internal(err)
 	}
-	if ve := checkPasswordIdentity("new_password", password, u.Username, u.Email); ve != nil {
+	if ve := checkPasswordIdentity(FieldNewPassword, in.NewPassword, u.Username, u.Email); ve != nil {
 		return ve
 	}
-	hash, err := s.hash.Hash(ctx, password)
+	hash, err := s.hash.Hash(ctx, in.NewPassword)
 	if err != nil {
 		return err
 	}
@@ -67,11 +77,7 @@ func (s *Service) SetPassword(ctx context.Context, identifier, password string) 
 		if err := tx.User.UpdateOne(u).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
-			return err
-		}
-		return tx.Session.Update().Where(session.UserID(u.ID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("password_set_by_operator").Exec(ctx)
+		return signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "password_set_by_operator", now)
 	})
 	if err != nil {
 		return err

@@ -252,7 +252,7 @@ func TestSecretKeyFirstSetEncryptsInPlace(t *testing.T) {
 	if verify != pending[0] && verify != pending[1] {
 		t.Fatalf("verification link after sealing = %q, want one of the pending ones", verify)
 	}
-	if err := svc.VerifyEmail(ctx, verify); err != nil {
+	if err := svc.VerifyEmail(ctx, auth.VerifyEmailInput{Token: verify}); err != nil {
 		t.Errorf("verify with the sealed link: %v", err)
 	}
 }

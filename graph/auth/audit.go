@@ -106,14 +106,14 @@ func (s *Service) AuditEvents(ctx context.Context, p *Principal, first int, afte
 		return nil, errAuthRequired()
 	}
 	if first < 1 || first > MaxAuditPage {
-		return nil, ValidationError(FieldError{Type: "less_than_equal", Field: "first",
+		return nil, ValidationError(FieldError{Type: "less_than_equal", Field: FieldPageSize,
 			Msg: "Input should be between 1 and 100", Input: first, Ctx: map[string]any{"le": MaxAuditPage}})
 	}
 	q := s.db.AuditEvent.Query().Where(auditevent.UserID(p.UserID))
 	if after != nil && *after != "" {
 		at, id, ok := decodeCursor(*after)
 		if !ok {
-			return nil, ValidationError(FieldError{Type: "value_error", Field: "after", Msg: "Value error, invalid cursor",
+			return nil, ValidationError(FieldError{Type: "value_error", Field: FieldPageAfter, Msg: "Value error, invalid cursor",
 				Input: *after, Ctx: map[string]any{"error": map[string]any{}}})
 		}
 		q = q.Where(auditevent.Or(auditevent.CreatedAtLT(at),

@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -695,58 +694,6 @@ func (s *secretSet) find(text string) []string {
 	return out
 }
 
-// tableDump renders every row of every table of the SQLite database at path as text.
-func tableDump(t testing.TB, path string) map[string][]string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
-	out := map[string][]string{}
-	for _, table := range tables {
-		rs, err := db.Query(`SELECT * FROM "` + table + `"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rs.Columns()
-		for rs.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rs.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			for i, v := range vals {
-				if raw, ok := v.([]byte); ok {
-					fmt.Fprintf(&b, "%s=%s (%x) | ", cols[i], raw, raw)
-				} else {
-					fmt.Fprintf(&b, "%s=%v | ", cols[i], v)
-				}
-			}
-			out[table] = append(out[table], b.String())
-		}
-		rs.Close()
-	}
-	return out
-}
-
 // waitMailDelivered runs outbox passes until the outbox holds no undelivered message.
 func waitMailDelivered(t testing.TB, e *apitest.Env) {
 	t.Helper()
@@ -865,17 +812,16 @@ func TestNoSecretInLogsOrDatabase(t *testing.T) {
 	})
 
 	t.Run("OKNoSecretInDatabase", func(t *testing.T) {
-		dump := tableDump(t, path)
+		dump := apitest.DumpDatabase(t, "sqlite:"+path)
 		for _, table := range []string{"audit_events", "settings", "sessions", "refresh_tokens", "one_time_tokens", "invites", "users", "mails"} {
-			if len(dump[table]) == 0 {
+			if dump.Rows(table) == 0 {
 				t.Errorf("table %s is empty: the story should have written to it", table)
 			}
 		}
-		for table, rows := range dump {
-			for _, row := range rows {
-				if found := sec.find(row); len(found) > 0 {
-					t.Errorf("%s row holds %v: %s", table, found, row)
-				}
+		for _, c := range dump.Cells {
+			// The value as stored and, for binary columns, as hex.
+			if found := sec.find(string(c.Value) + " " + hex.EncodeToString(c.Value)); len(found) > 0 {
+				t.Errorf("%s holds %v", c, found)
 			}
 		}
 	})

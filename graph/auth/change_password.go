@@ -6,7 +6,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"authbff/ent"
-	"authbff/ent/session"
 )
 
 // ChangePasswordInput is the change-password form.
@@ -15,6 +14,13 @@ type ChangePasswordInput struct {
 	NewPassword     string
 }
 
+// ChangePasswordForm declares ChangePasswordInput's fields and rules: the current
+// password is only bounded (it is checked as set), the new one follows the policy.
+var ChangePasswordForm = newForm(
+	text(FieldCurrentPassword, maxLenRule(PasswordMaxLen), func(in *ChangePasswordInput) *string { return &in.CurrentPassword }),
+	text(FieldNewPassword, newPasswordRule, func(in *ChangePasswordInput) *string { return &in.NewPassword }),
+)
+
 // ChangePassword sets a new password after checking the current one, and ends every
 // other session of the account (the caller's stays) and every outstanding reset link.
 // Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_PASSWORD, SERVICE_UNAVAILABLE.
@@ -22,10 +28,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if p == nil {
 		return errAuthRequired()
 	}
-	if _, err := validate("changePassword", Values{"current_password": in.CurrentPassword, "new_password": in.NewPassword}); err != nil {
+	if err := ChangePasswordForm.Validate(&in); err != nil {
 		return err
 	}
-	if ve := checkPasswordIdentity("new_password", in.NewPassword, p.user.Username, p.user.Email); ve != nil {
+	if ve := checkPasswordIdentity(FieldNewPassword, in.NewPassword, p.user.Username, p.user.Email); ve != nil {
 		return ve
 	}
 	// The same password again is no change (compared as verification sees them, after
@@ -34,7 +40,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	// lost the password, and a reset ends every session anyway.
 	if norm.NFC.String(in.NewPassword) == norm.NFC.String(in.CurrentPassword) {
 		fe := valueError(ReasonSameAsCurrent)
-		fe.Field, fe.Input = "new_password", Redacted
+		fe.Field, fe.Input = FieldNewPassword, Redacted
 		return ValidationError(*fe)
 	}
 	if err := s.checkCurrentPassword(ctx, p, in.CurrentPassword); err != nil {
@@ -49,11 +55,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 		if err := tx.User.UpdateOneID(p.UserID).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		if err := voidResetTokens(ctx, tx, p.UserID, now); err != nil {
-			return err
-		}
-		if err := tx.Session.Update().Where(session.UserID(p.UserID), session.IDNEQ(p.SessionID), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("password_changed").Exec(ctx); err != nil {
+		if err := signOutEverywhere(ctx, tx, p.UserID, p.SessionID, "password_changed", now); err != nil {
 			return err
 		}
 		return s.enqueueMail(ctx, tx, MailPasswordChanged, p.user.Email, mailData{Username: p.user.Username}, now)

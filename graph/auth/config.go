@@ -45,7 +45,7 @@ type Config struct {
 	// runs, and with false when the last running one ends (serve collects garbage more
 	// often while argon2 runs: cmd/authbff/memory.go).
 	HashActivity func(running bool)
-	MaxSessions     int           // live sessions per user; the next login ends the oldest
+	MaxSessions  int // live sessions per user; the next login ends the oldest
 
 	// MailSender delivers outbox messages. Nil: messages are written to the log.
 	MailSender Sender

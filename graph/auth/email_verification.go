@@ -19,10 +19,20 @@ func (s *Service) sendVerification(ctx context.Context, tx *ent.Tx, u *ent.User,
 	return s.enqueueMail(ctx, tx, MailVerify, u.Email, mailData{Username: u.Username, Link: s.link("/verify-email", tok)}, now)
 }
 
+// VerifyEmailInput is the verify-email form.
+type VerifyEmailInput struct {
+	Token string
+}
+
+// VerifyEmailForm declares VerifyEmailInput's field.
+var VerifyEmailForm = newForm(
+	text(FieldToken, nil, func(in *VerifyEmailInput) *string { return &in.Token }),
+)
+
 // VerifyEmail consumes a verification token and marks the address verified.
 // Errors: VALIDATION_ERROR, INVALID_TOKEN (unknown, expired or used).
-func (s *Service) VerifyEmail(ctx context.Context, token string) error {
-	if _, err := validate("verifyEmail", Values{"token": token}); err != nil {
+func (s *Service) VerifyEmail(ctx context.Context, in VerifyEmailInput) error {
+	if err := VerifyEmailForm.Validate(&in); err != nil {
 		return err
 	}
 	if err := s.take(ctx, LimitVerifyIP, client(ctx)); err != nil {
@@ -32,7 +42,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	var uid uuid.UUID
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
 		var err error
-		if uid, err = consumeToken(ctx, tx, onetimetoken.KindVerifyEmail, token, now); err != nil {
+		if uid, err = consumeToken(ctx, tx, onetimetoken.KindVerifyEmail, in.Token, now); err != nil {
 			return err
 		}
 		return tx.User.UpdateOneID(uid).SetIsVerified(true).SetUpdatedAt(now).Exec(ctx)
@@ -44,20 +54,23 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	return nil
 }
 
+// ResendVerificationInput is the resend-verification form.
+type ResendVerificationInput struct {
+	Email string
+}
+
+// ResendVerificationForm declares ResendVerificationInput's field.
+var ResendVerificationForm = newForm(
+	text(FieldEmail, emailRule, func(in *ResendVerificationInput) *string { return &in.Email }),
+)
+
 // ResendVerification queues a new verification mail when email belongs to an active,
 // unverified account. It answers the same whether or not it does (no enumeration), and
 // does the same work: see queueRequest.
 // Errors: VALIDATION_ERROR.
-func (s *Service) ResendVerification(ctx context.Context, email string) error {
-	v, err := validate("resendVerification", Values{"email": email})
-	if err != nil {
+func (s *Service) ResendVerification(ctx context.Context, in ResendVerificationInput) error {
+	if err := ResendVerificationForm.Validate(&in); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitResendIP, client(ctx)); err != nil {
-		return err
-	}
-	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitResendAddress, perClient(ctx, addr)}, [2]string{LimitResendAddressTotal, addr}) {
-		return nil // over a per-address limit: answer as usual, send nothing
-	}
-	return s.queueRequest(ctx, mailRequestVerify, v["email"])
+	return s.requestMail(ctx, mailRequestVerify, in.Email)
 }

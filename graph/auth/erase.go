@@ -20,18 +20,28 @@ import (
 // EventAccountDeleted is recorded, with no IP or user agent, when an account is erased.
 const EventAccountDeleted = "account_deleted"
 
+// DeleteAccountInput is the delete-account form.
+type DeleteAccountInput struct {
+	CurrentPassword string
+}
+
+// DeleteAccountForm declares DeleteAccountInput's field: bounded, checked as set.
+var DeleteAccountForm = newForm(
+	text(FieldCurrentPassword, maxLenRule(PasswordMaxLen), func(in *DeleteAccountInput) *string { return &in.CurrentPassword }),
+)
+
 // DeleteAccount erases the signed-in user's account after checking the current password
 // (the same checks and limits as change-password; a wrong one counts as a failed login).
 // Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, RATE_LIMIT_EXCEEDED, INVALID_PASSWORD,
 // CONFLICT (the only owner of an organization with other members), SERVICE_UNAVAILABLE.
-func (s *Service) DeleteAccount(ctx context.Context, p *Principal, currentPassword string) error {
+func (s *Service) DeleteAccount(ctx context.Context, p *Principal, in DeleteAccountInput) error {
 	if p == nil {
 		return errAuthRequired()
 	}
-	if _, err := validate("deleteAccount", Values{"current_password": currentPassword}); err != nil {
+	if err := DeleteAccountForm.Validate(&in); err != nil {
 		return err
 	}
-	if err := s.checkCurrentPassword(ctx, p, currentPassword); err != nil {
+	if err := s.checkCurrentPassword(ctx, p, in.CurrentPassword); err != nil {
 		return err
 	}
 	if err := s.erase(ctx, p.user, "self"); err != nil {

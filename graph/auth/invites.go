@@ -32,24 +32,37 @@ func inviteFromEnt(i *ent.Invite) *Invite {
 		CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt}
 }
 
-// CreateInvite invites email into org with role and mails the link
+// CreateInviteInput is the create-invite form.
+type CreateInviteInput struct {
+	OrgID string
+	Email string
+	Role  Role
+}
+
+// CreateInviteForm declares CreateInviteInput's fields and rules.
+var CreateInviteForm = newForm(
+	text(FieldOrgID, nil, func(in *CreateInviteInput) *string { return &in.OrgID }),
+	text(FieldEmail, emailRule, func(in *CreateInviteInput) *string { return &in.Email }),
+	text(FieldRole, roleRule, func(in *CreateInviteInput) *Role { return &in.Role }),
+)
+
+// CreateInvite invites in.Email into in.OrgID with in.Role and mails the link
 // {AUTH_FRONTEND_URL}/accept-invite?token=…; a pending invite of the same address is
 // replaced. Owners and admins may invite; only owners may invite owners.
 // Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, FORBIDDEN (details.required_permission
 // org:invite or org:owner).
-func (s *Service) CreateInvite(ctx context.Context, p *Principal, orgID, email string, role Role) (*Invite, error) {
+func (s *Service) CreateInvite(ctx context.Context, p *Principal, in CreateInviteInput) (*Invite, error) {
 	if p == nil {
 		return nil, errAuthRequired()
 	}
-	v, err := validate("createInvite", Values{"org_id": orgID, "email": email, "role": string(role)})
-	if err != nil {
+	if err := CreateInviteForm.Validate(&in); err != nil {
 		return nil, err
 	}
-	org, err := uuid.Parse(orgID)
+	org, err := uuid.Parse(in.OrgID)
 	if err != nil {
 		return nil, errForbidden(PermOrgInvite)
 	}
-	addr := v["email"]
+	addr, role := in.Email, in.Role
 	if err := s.take(ctx, LimitInviteIP, client(ctx)); err != nil {
 		return nil, err
 	}
@@ -181,12 +194,22 @@ type InviteInfo struct {
 	Valid bool
 }
 
+// InviteInfoInput is the invite-info form.
+type InviteInfoInput struct {
+	Token string
+}
+
+// InviteInfoForm declares InviteInfoInput's field.
+var InviteInfoForm = newForm(
+	text(FieldToken, nil, func(in *InviteInfoInput) *string { return &in.Token }),
+)
+
 // InviteInfo looks up an invitation token. Errors: VALIDATION_ERROR.
-func (s *Service) InviteInfo(ctx context.Context, token string) (*InviteInfo, error) {
-	if _, err := validate("inviteInfo", Values{"token": token}); err != nil {
+func (s *Service) InviteInfo(ctx context.Context, in InviteInfoInput) (*InviteInfo, error) {
+	if err := InviteInfoForm.Validate(&in); err != nil {
 		return nil, err
 	}
-	inv, err := usableInvite(ctx, s.db, token, s.now())
+	inv, err := usableInvite(ctx, s.db, in.Token, s.now())
 	if err != nil {
 		return nil, Internal(err)
 	}
@@ -196,21 +219,31 @@ func (s *Service) InviteInfo(ctx context.Context, token string) (*InviteInfo, er
 	return &InviteInfo{Email: &inv.Email, Valid: true}, nil
 }
 
+// AcceptInviteInput is the accept-invite form.
+type AcceptInviteInput struct {
+	Token string
+}
+
+// AcceptInviteForm declares AcceptInviteInput's field.
+var AcceptInviteForm = newForm(
+	text(FieldToken, nil, func(in *AcceptInviteInput) *string { return &in.Token }),
+)
+
 // AcceptInvite joins the caller to the organization of an invitation addressed to the
 // caller's e-mail. The invite is consumed atomically; an existing membership keeps its
 // role. Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR, INVALID_TOKEN (unknown, used,
 // revoked or expired), FORBIDDEN (the invitation is for another address).
-func (s *Service) AcceptInvite(ctx context.Context, p *Principal, token string) (*Membership, error) {
+func (s *Service) AcceptInvite(ctx context.Context, p *Principal, in AcceptInviteInput) (*Membership, error) {
 	if p == nil {
 		return nil, errAuthRequired()
 	}
-	if _, err := validate("acceptInvite", Values{"token": token}); err != nil {
+	if err := AcceptInviteForm.Validate(&in); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var out *Membership
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		inv, err := usableInvite(ctx, tx.Client(), token, now)
+		inv, err := usableInvite(ctx, tx.Client(), in.Token, now)
 		if err != nil {
 			return err
 		}
@@ -335,7 +368,7 @@ func (s *Service) consumeInvite(ctx context.Context, tx *ent.Tx, inv *ent.Invite
 	return m, err
 }
 
-func roleRule(_, v string) (string, *FieldError) {
+func roleRule(v string) (string, *FieldError) {
 	if !Role(v).valid() {
 		return "", &FieldError{Type: "enum", Msg: "Input should be 'owner', 'admin' or 'member'",
 			Ctx: map[string]any{"expected": "'owner', 'admin' or 'member'"}}

@@ -35,23 +35,7 @@ func uaDo(t testing.TB, e *apitest.Env, method, path string, body any, token str
 // uaGQL posts a GraphQL operation with the test User-Agent.
 func uaGQL(t testing.TB, e *apitest.Env, query string, vars map[string]any, token string) *apitest.GQLResponse {
 	t.Helper()
-	body := map[string]any{"query": query}
-	if vars != nil {
-		body["variables"] = vars
-	}
-	r := uaDo(t, e, http.MethodPost, "/graphql", body, token)
-	out := &apitest.GQLResponse{Status: r.Status, Raw: r.Body}
-	var parsed struct {
-		Data   map[string]any     `json:"data"`
-		Errors []apitest.GQLError `json:"errors"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(r.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&parsed); err != nil {
-		t.Fatalf("GraphQL answer is not JSON: %v: %s", err, r.Body)
-	}
-	out.Data, out.Errors = parsed.Data, parsed.Errors
-	return out
+	return e.For(t).GraphQL(query, vars, token, "User-Agent", testUA)
 }
 
 // uaGQLOK runs a GraphQL operation that must succeed and returns its data.

@@ -17,6 +17,12 @@ type LoginInput struct {
 	Password string
 }
 
+// LoginForm declares LoginInput's fields: no rules (a password is checked as set).
+var LoginForm = newForm(
+	text(FieldUsername, nil, func(in *LoginInput) *string { return &in.Username }),
+	text(FieldPassword, nil, func(in *LoginInput) *string { return &in.Password }),
+)
+
 // Login checks a password and starts a session. An unknown user costs a dummy hash and
 // gets the same answer as a wrong password. A deactivated account is told so only after
 // a correct password. Login sets last_login, and the answer shows the new value; it
@@ -58,7 +64,7 @@ func loginOutcome(err error) string {
 }
 
 func (s *Service) login(ctx context.Context, in LoginInput) (*AuthResult, error) {
-	if _, err := validate("login", Values{"username": in.Username, "password": in.Password}); err != nil {
+	if err := LoginForm.Validate(&in); err != nil {
 		return nil, err
 	}
 	if err := s.take(ctx, LimitLoginIP, client(ctx)); err != nil {

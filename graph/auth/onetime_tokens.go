@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -67,6 +68,33 @@ const (
 	mailRequestReset  = "request:reset_password"
 	mailRequestVerify = "request:verify_email"
 )
+
+// requestLimits name the limits of one kind of mail request: per client (exceeded: a
+// RATE_LIMIT_EXCEEDED the client sees), and per client and address and per address
+// (exceeded: the usual answer and no mail, so that neither enumeration nor flooding a
+// mailbox works).
+type requestLimits struct{ client, clientAddress, address string }
+
+var mailRequestLimits = map[string]requestLimits{
+	mailRequestReset:  {LimitForgotIP, LimitForgotAddress, LimitForgotAddressTotal},
+	mailRequestVerify: {LimitResendIP, LimitResendAddress, LimitResendAddressTotal},
+}
+
+// requestMail is forgot-password's and resend-verification's one path once the address
+// is valid: kind's limits (mailRequestLimits), then the request row (queueRequest).
+func (s *Service) requestMail(ctx context.Context, kind, address string) error {
+	l, ok := mailRequestLimits[kind]
+	if !ok {
+		return Internal(fmt.Errorf("auth: no limits for mail request %q", kind))
+	}
+	if err := s.take(ctx, l.client, client(ctx)); err != nil {
+		return err
+	}
+	if addr := foldKey(address); !s.quietly(ctx, [2]string{l.clientAddress, perClient(ctx, addr)}, [2]string{l.address, addr}) {
+		return nil // over a per-address limit: answer as usual, send nothing
+	}
+	return s.queueRequest(ctx, kind, address)
+}
 
 // queueRequest writes the request row of kind for address (normalized).
 func (s *Service) queueRequest(ctx context.Context, kind, address string) error {

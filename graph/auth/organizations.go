@@ -72,20 +72,29 @@ func (s *Service) Organizations(ctx context.Context, p *Principal) ([]Membership
 	return out, nil
 }
 
+// CreateOrganizationInput is the create-organization form.
+type CreateOrganizationInput struct {
+	Name string
+}
+
+// CreateOrganizationForm declares CreateOrganizationInput's field (the name is trimmed).
+var CreateOrganizationForm = newForm(
+	text(FieldOrgName, orgNameRule, func(in *CreateOrganizationInput) *string { return &in.Name }),
+)
+
 // CreateOrganization creates an organization owned by the caller.
 // Errors: AUTHENTICATION_FAILED, VALIDATION_ERROR.
-func (s *Service) CreateOrganization(ctx context.Context, p *Principal, name string) (*Membership, error) {
+func (s *Service) CreateOrganization(ctx context.Context, p *Principal, in CreateOrganizationInput) (*Membership, error) {
 	if p == nil {
 		return nil, errAuthRequired()
 	}
-	v, err := validate("createOrganization", Values{"name": name})
-	if err != nil {
+	if err := CreateOrganizationForm.Validate(&in); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var out *Membership
-	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		o, err := tx.Organization.Create().SetID(uuid.New()).SetName(v["name"]).SetCreatedAt(now).Save(ctx)
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		o, err := tx.Organization.Create().SetID(uuid.New()).SetName(in.Name).SetCreatedAt(now).Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -123,7 +132,7 @@ func requireRole(ctx context.Context, q *ent.MembershipClient, uid, org uuid.UUI
 // orgNameRule: 1–OrgNameMaxLen characters once trimmed, no control or format
 // characters (names appear in invitation mails: no header or line injection, no bidi
 // tricks).
-func orgNameRule(_, v string) (string, *FieldError) {
+func orgNameRule(v string) (string, *FieldError) {
 	t := strings.TrimSpace(v)
 	if t == "" {
 		return "", tooShort(1)
@@ -134,7 +143,7 @@ func orgNameRule(_, v string) (string, *FieldError) {
 	}) >= 0 {
 		return "", valueError(ReasonOrgNameControls)
 	}
-	if _, fe := maxLenRule(OrgNameMaxLen)("name", t); fe != nil {
+	if _, fe := maxLenRule(OrgNameMaxLen)(t); fe != nil {
 		return "", fe
 	}
 	return t, nil

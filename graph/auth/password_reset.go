@@ -11,21 +11,24 @@ import (
 	"authbff/ent/session"
 )
 
+// ForgotPasswordInput is the forgot-password form.
+type ForgotPasswordInput struct {
+	Email string
+}
+
+// ForgotPasswordForm declares ForgotPasswordInput's field.
+var ForgotPasswordForm = newForm(
+	text(FieldEmail, emailRule, func(in *ForgotPasswordInput) *string { return &in.Email }),
+)
+
 // ForgotPassword queues a reset mail when email belongs to an active account, to the
 // address stored on the account. It answers the same either way, and does the same work
 // (see queueRequest). Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED (per client).
-func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	v, err := validate("forgotPassword", Values{"email": email})
-	if err != nil {
+func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) error {
+	if err := ForgotPasswordForm.Validate(&in); err != nil {
 		return err
 	}
-	if err := s.take(ctx, LimitForgotIP, client(ctx)); err != nil {
-		return err
-	}
-	if addr := foldKey(v["email"]); !s.quietly(ctx, [2]string{LimitForgotAddress, perClient(ctx, addr)}, [2]string{LimitForgotAddressTotal, addr}) {
-		return nil // over a per-address limit: answer as usual, send nothing
-	}
-	return s.queueRequest(ctx, mailRequestReset, v["email"])
+	return s.requestMail(ctx, mailRequestReset, in.Email)
 }
 
 // ResetPasswordInput is the reset-password form.
@@ -34,12 +37,18 @@ type ResetPasswordInput struct {
 	NewPassword string
 }
 
+// ResetPasswordForm declares ResetPasswordInput's fields and rules.
+var ResetPasswordForm = newForm(
+	text(FieldToken, nil, func(in *ResetPasswordInput) *string { return &in.Token }),
+	text(FieldNewPassword, newPasswordRule, func(in *ResetPasswordInput) *string { return &in.NewPassword }),
+)
+
 // ResetPassword consumes a reset token and sets a new password. It ends every session
 // of the account, voids its other reset tokens, clears the failed-login count and marks
 // the address verified (the mail proved it).
 // Errors: VALIDATION_ERROR, INVALID_TOKEN, SERVICE_UNAVAILABLE.
 func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) error {
-	if _, err := validate("resetPassword", Values{"token": in.Token, "new_password": in.NewPassword}); err != nil {
+	if err := ResetPasswordForm.Validate(&in); err != nil {
 		return err
 	}
 	if err := s.take(ctx, LimitResetIP, client(ctx)); err != nil {
@@ -60,7 +69,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if ve := checkPasswordIdentity("new_password", in.NewPassword, acct.Username, acct.Email); ve != nil {
+		if ve := checkPasswordIdentity(FieldNewPassword, in.NewPassword, acct.Username, acct.Email); ve != nil {
 			return ve // rolls back: the token stays usable
 		}
 		u, err := tx.User.UpdateOneID(uid).SetPasswordHash(hash).SetIsVerified(true).SetFailedLogins(0).
@@ -68,11 +77,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if err := voidResetTokens(ctx, tx, uid, now); err != nil {
-			return err
-		}
-		if err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).
-			SetRevokedAt(now).SetRevokeReason("password_reset").Exec(ctx); err != nil {
+		if err := signOutEverywhere(ctx, tx, uid, uuid.Nil, "password_reset", now); err != nil {
 			return err
 		}
 		notify = u
@@ -93,4 +98,19 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 func voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
 	return tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
 		onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx)
+}
+
+// signOutEverywhere ends, in tx, what must not outlive an account's old password or its
+// deactivation: every outstanding reset link (voidResetTokens) and every live session of
+// uid but keep (the change-password caller's own; uuid.Nil keeps none), revoked with
+// reason. One rule for change-password, reset, operator set-password and deactivation.
+func signOutEverywhere(ctx context.Context, tx *ent.Tx, uid, keep uuid.UUID, reason string, now time.Time) error {
+	if err := voidResetTokens(ctx, tx, uid, now); err != nil {
+		return err
+	}
+	q := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil())
+	if keep != uuid.Nil {
+		q.Where(session.IDNEQ(keep))
+	}
+	return q.SetRevokedAt(now).SetRevokeReason(reason).Exec(ctx)
 }

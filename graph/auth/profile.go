@@ -30,30 +30,27 @@ type ProfileInput struct {
 	Username                                   Field[string]
 }
 
+// ProfileForm declares ProfileInput's fields and rules, in the order of the reference's
+// profile model (the order of validation entries).
+var ProfileForm = newForm(
+	omittable(FieldFullName, maxLenRule(FullNameMaxLen), func(in *ProfileInput) *Field[string] { return &in.FullName }),
+	omittable(FieldAvatarURL, avatarURLRule, func(in *ProfileInput) *Field[string] { return &in.AvatarURL }),
+	omittable(FieldBio, maxLenRule(BioMaxLen), func(in *ProfileInput) *Field[string] { return &in.Bio }),
+	omittable(FieldTimezone, timezoneRule, func(in *ProfileInput) *Field[string] { return &in.Timezone }),
+	omittable(FieldLocale, localeRule, func(in *ProfileInput) *Field[string] { return &in.Locale }),
+	omittable(FieldPreferences, objectRule, func(in *ProfileInput) *Field[string] { return &in.Preferences }).object(),
+	omittable(FieldSettings, objectRule, func(in *ProfileInput) *Field[string] { return &in.Settings }).object(),
+	omittable(FieldUsername, usernameRule, func(in *ProfileInput) *Field[string] { return &in.Username }).notNull(),
+)
+
 // UpdateProfile changes the caller's profile. Errors: AUTHENTICATION_FAILED,
 // VALIDATION_ERROR, CONFLICT (details.field username).
 func (s *Service) UpdateProfile(ctx context.Context, p *Principal, in ProfileInput) (*User, error) {
 	if p == nil {
 		return nil, errAuthRequired()
 	}
-	vals := Values{}
-	for name, f := range map[string]Field[string]{"full_name": in.FullName, "avatar_url": in.AvatarURL, "bio": in.Bio,
-		"timezone": in.Timezone, "locale": in.Locale, "username": in.Username} {
-		if f.Set && f.Value != nil {
-			vals[name] = *f.Value
-		}
-	}
-	for name, f := range map[string]Field[string]{"preferences": in.Preferences, "settings": in.Settings} {
-		if f.Set && f.Value != nil {
-			vals[name] = *f.Value
-		}
-	}
-	var nulls []string
-	if in.Username.Set && in.Username.Value == nil {
-		nulls = append(nulls, "username")
-	}
-	if _, errs := Validate("updateProfile", vals, nulls...); len(errs) > 0 {
-		return nil, ValidationError(errs...)
+	if err := ProfileForm.Validate(&in); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	var out *User

@@ -12,6 +12,16 @@ import (
 	"authbff/ent"
 )
 
+// RefreshInput is the refresh form.
+type RefreshInput struct {
+	RefreshToken string
+}
+
+// RefreshForm declares RefreshInput's field.
+var RefreshForm = newForm(
+	text(FieldRefreshToken, nil, func(in *RefreshInput) *string { return &in.RefreshToken }),
+)
+
 // Refresh exchanges a refresh token for a new pair. Each token rotates once; presenting
 // a rotated token again within RefreshReuseGrace of its rotation answers the same child
 // (two tabs refreshing at once), after it revokes the whole session. A dead session is
@@ -35,10 +45,11 @@ import (
 //
 // Errors: VALIDATION_ERROR, RATE_LIMIT_EXCEEDED, AUTHENTICATION_FAILED,
 // SERVICE_UNAVAILABLE.
-func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
-	if _, err := validate("refreshToken", Values{"refresh_token": token}); err != nil {
+func (s *Service) Refresh(ctx context.Context, in RefreshInput) (*Tokens, error) {
+	if err := RefreshForm.Validate(&in); err != nil {
 		return nil, err
 	}
+	token := in.RefreshToken
 	if err := s.take(ctx, LimitRefreshIP, client(ctx)); err != nil {
 		return nil, err
 	}

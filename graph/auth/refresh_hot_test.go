@@ -100,7 +100,7 @@ func TestRefreshClientGoneMidway(t *testing.T) {
 	// rotation still commits whole, and nothing is logged as an error.
 	ctx, cancel := context.WithCancel(auth.WithClient(context.Background(), auth.Client{IP: "192.0.2.7"}))
 	cancel()
-	got, err := e.Svc.Refresh(ctx, a.Refresh)
+	got, err := e.Svc.Refresh(ctx, auth.RefreshInput{RefreshToken: a.Refresh})
 	if err != nil {
 		t.Fatalf("refresh with the client gone: %v", err)
 	}

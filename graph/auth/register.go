@@ -22,6 +22,16 @@ type RegisterInput struct {
 	InviteToken *string
 }
 
+// RegisterForm declares RegisterInput's fields and rules; the password must not equal
+// the username or the e-mail (reported in the password's place).
+var RegisterForm = newForm(
+	text(FieldEmail, emailRule, func(in *RegisterInput) *string { return &in.Email }),
+	text(FieldUsername, usernameRule, func(in *RegisterInput) *string { return &in.Username }),
+	text(FieldPassword, newPasswordRule, func(in *RegisterInput) *string { return &in.Password }),
+	optional(FieldFullName, maxLenRule(FullNameMaxLen), func(in *RegisterInput) **string { return &in.FullName }),
+	optional(FieldInviteToken, nil, func(in *RegisterInput) **string { return &in.InviteToken }),
+).also(registerIdentity)
+
 // Register creates an account with its personal workspace (owned by the user, the
 // session's first active organization), sends a verification mail and starts a session.
 // With registration disabled only a valid invite for the same address admits; a valid
@@ -30,18 +40,10 @@ type RegisterInput struct {
 // token that is unknown, used, expired, revoked or for another address), CONFLICT
 // (details.field email or username), SERVICE_UNAVAILABLE.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*AuthResult, error) {
-	vals := Values{"email": in.Email, "username": in.Username, "password": in.Password}
-	if in.FullName != nil {
-		vals["full_name"] = *in.FullName
-	}
-	if in.InviteToken != nil {
-		vals["invite_token"] = *in.InviteToken
-	}
-	v, err := validate("register", vals)
-	if err != nil {
+	if err := RegisterForm.Validate(&in); err != nil {
 		return nil, err
 	}
-	email, username := v["email"], v["username"]
+	email, username := in.Email, in.Username
 	hasInvite := in.InviteToken != nil && *in.InviteToken != ""
 	if !s.cfg.AllowRegistration && !hasInvite {
 		return nil, newError(CodeForbidden, MsgRegistrationOff)

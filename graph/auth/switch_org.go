@@ -18,17 +18,27 @@ type SwitchResult struct {
 	OrgID       uuid.UUID
 }
 
+// SwitchOrgInput is the switch-org form.
+type SwitchOrgInput struct {
+	OrgID string
+}
+
+// SwitchOrgForm declares SwitchOrgInput's field.
+var SwitchOrgForm = newForm(
+	text(FieldOrgID, nil, func(in *SwitchOrgInput) *string { return &in.OrgID }),
+)
+
 // SwitchOrg makes org the session's active organization (the org claim of its access
 // tokens, kept across refreshes). Errors: AUTHENTICATION_FAILED, FORBIDDEN
 // (details.required_permission "org:access": not a member, or no such organization).
-func (s *Service) SwitchOrg(ctx context.Context, p *Principal, orgID string) (*SwitchResult, error) {
+func (s *Service) SwitchOrg(ctx context.Context, p *Principal, in SwitchOrgInput) (*SwitchResult, error) {
 	if p == nil {
 		return nil, errAuthRequired()
 	}
-	if _, err := validate("switchOrg", Values{"org_id": orgID}); err != nil {
+	if err := SwitchOrgForm.Validate(&in); err != nil {
 		return nil, err
 	}
-	org, err := uuid.Parse(orgID)
+	org, err := uuid.Parse(in.OrgID)
 	if err != nil {
 		return nil, errForbidden("org:access")
 	}

@@ -57,12 +57,12 @@ func median(d []time.Duration) time.Duration {
 
 func BenchmarkForgotPasswordExistingVsUnknown(b *testing.B) {
 	benchmarkExistingVsUnknown(b, func(s *auth.Service, ctx context.Context, email string) error {
-		return s.ForgotPassword(ctx, email)
+		return s.ForgotPassword(ctx, auth.ForgotPasswordInput{Email: email})
 	})
 }
 
 func BenchmarkResendVerificationExistingVsUnknown(b *testing.B) {
 	benchmarkExistingVsUnknown(b, func(s *auth.Service, ctx context.Context, email string) error {
-		return s.ResendVerification(ctx, email)
+		return s.ResendVerification(ctx, auth.ResendVerificationInput{Email: email})
 	})
 }

@@ -20,11 +20,11 @@ import (
 )
 
 // FieldError is one entry of a validation failure, shaped like a pydantic v2 error.
-// Field is the input's snake_case name; each transport adds its own location prefix
-// (REST ["body", field], GraphQL the argument path).
+// Field is the domain's name of the input field; each transport maps it onto its own
+// location (REST ["body", key], GraphQL the argument path).
 type FieldError struct {
 	Type  string
-	Field string
+	Field FieldName
 	Msg   string
 	// Input is the value that failed; password values are replaced by Redacted.
 	Input any
@@ -36,17 +36,17 @@ type FieldError struct {
 // wrong JSON or GraphQL type), named and worded once, as pydantic does.
 
 // Missing is pydantic's entry for an absent required field (or body).
-func Missing(field string, input any) FieldError {
+func Missing(field FieldName, input any) FieldError {
 	return FieldError{Type: "missing", Field: field, Msg: "Field required", Input: input}
 }
 
 // StringType is pydantic's entry for a non-string given to a string field.
-func StringType(field string, input any) FieldError {
+func StringType(field FieldName, input any) FieldError {
 	return FieldError{Type: "string_type", Field: field, Msg: "Input should be a valid string", Input: input}
 }
 
 // DictType is pydantic's entry for a non-object given to an object field.
-func DictType(field string, input any) FieldError {
+func DictType(field FieldName, input any) FieldError {
 	return FieldError{Type: "dict_type", Field: field, Msg: "Input should be a valid dictionary", Input: input}
 }
 
@@ -54,9 +54,9 @@ func DictType(field string, input any) FieldError {
 // surrogate ("\ud800" in JSON or in a GraphQL string literal), which pydantic-core
 // cannot turn into a Rust string. Input is the value with each surrogate shown as
 // U+FFFD (a JSON answer cannot carry it), or Redacted for a password.
-func StringUnicode(field string, input string) FieldError {
+func StringUnicode(field FieldName, input string) FieldError {
 	var in any = strings.ToValidUTF8(input, "\uFFFD")
-	if IsSecretField(field) {
+	if field.Secret() {
 		in = Redacted
 	}
 	return FieldError{Type: "string_unicode", Field: field,
@@ -65,19 +65,6 @@ func StringUnicode(field string, input string) FieldError {
 
 // Redacted stands in for a password wherever an error would echo one.
 const Redacted = "[redacted]"
-
-// Values maps an input's snake_case field names to their string values. Fields that
-// are absent (or null) are not in the map.
-type Values map[string]string
-
-// IsSecretField reports whether values of the field must never be echoed.
-func IsSecretField(name string) bool {
-	switch name {
-	case "password", "current_password", "new_password":
-		return true
-	}
-	return false
-}
 
 // Validation limits (CONTRACT.md §4).
 const (
@@ -102,154 +89,30 @@ const (
 
 var usernameRE = regexp.MustCompile(UsernamePattern)
 
-// rule checks one string field and returns its normalized value or an entry.
-type rule func(field, v string) (string, *FieldError)
-
-// spec is one field of a form, in declaration order.
-type spec struct {
-	name string
-	rule rule
-	// notNull: the field is optional but, when given, must not be null.
-	notNull bool
-	// object: a preferences/settings object (JSON text); its entries echo no input
-	// (the text of a too large or too deep object is no use to a client).
-	object bool
-}
-
-// forms declares, once, the string fields of every operation's input and their rules.
-// Both transports validate through it: the service on every call, and the REST adapter
-// when it must merge these entries with its own (missing keys, wrong JSON types).
-// The form name is the GraphQL root field of the operation.
-var forms = map[string][]spec{
-	"register": {
-		{name: "email", rule: emailRule},
-		{name: "username", rule: usernameRule},
-		{name: "password", rule: newPasswordRule},
-		{name: "full_name", rule: maxLenRule(FullNameMaxLen)},
-		{name: "invite_token"},
-	},
-	"login":              {{name: "username"}, {name: "password"}},
-	"refreshToken":       {{name: "refresh_token"}},
-	"verifyEmail":        {{name: "token"}},
-	"resendVerification": {{name: "email", rule: emailRule}},
-	"forgotPassword":     {{name: "email", rule: emailRule}},
-	"resetPassword":      {{name: "token"}, {name: "new_password", rule: newPasswordRule}},
-	"switchOrg":          {{name: "org_id"}},
-	"inviteInfo":         {{name: "token"}},
-	"updateProfile": {
-		{name: "full_name", rule: maxLenRule(FullNameMaxLen)},
-		{name: "avatar_url", rule: avatarURLRule},
-		{name: "bio", rule: maxLenRule(BioMaxLen)},
-		{name: "timezone", rule: timezoneRule},
-		{name: "locale", rule: localeRule},
-		{name: "preferences", rule: objectRule, object: true},
-		{name: "settings", rule: objectRule, object: true},
-		{name: "username", rule: usernameRule, notNull: true},
-	},
-	"createOrganization": {{name: "name", rule: orgNameRule}},
-	"createInvite":       {{name: "org_id"}, {name: "email", rule: emailRule}, {name: "role", rule: roleRule}},
-	"acceptInvite":       {{name: "token"}},
-	"changePassword": {
-		{name: "current_password", rule: maxLenRule(PasswordMaxLen)},
-		{name: "new_password", rule: newPasswordRule},
-	},
-	"deleteAccount": {{name: "current_password", rule: maxLenRule(PasswordMaxLen)}},
-}
-
-// FormFields returns the field names of a form in declaration order (nil if unknown).
-func FormFields(form string) []string {
-	specs, ok := forms[form]
-	if !ok {
-		return nil
-	}
-	names := make([]string, len(specs))
-	for i, s := range specs {
-		names[i] = s.name
-	}
-	return names
-}
-
-// Validate checks the present fields of form and returns the normalized values and the
-// failures in declaration order. nulls names the fields given as null. Fields in neither
-// are not checked (absence is the transport's concern: a GraphQL type or a REST 422).
-func Validate(form string, values Values, nulls ...string) (Values, []FieldError) {
-	specs, ok := forms[form]
-	if !ok {
-		panic("auth: unknown form " + form)
-	}
-	var errs []FieldError
-	out := make(Values, len(values))
-	for _, s := range specs {
-		v, present := values[s.name]
-		if !present {
-			if s.notNull && slices.Contains(nulls, s.name) {
-				errs = append(errs, StringType(s.name, nil))
-			}
-			continue
-		}
-		if !utf8.ValidString(v) {
-			// Never a silent U+FFFD: two different passwords must not become one.
-			errs = append(errs, StringUnicode(s.name, v))
-			continue
-		}
-		if s.rule == nil {
-			out[s.name] = v
-			continue
-		}
-		nv, fe := s.rule(s.name, v)
-		if fe != nil {
-			if fe.Input == nil {
-				fe.Input = v
-			}
-			if IsSecretField(s.name) {
-				fe.Input = Redacted
-			}
-			if s.object {
-				fe.Input = nil
-			}
-			fe.Field = s.name
-			errs = append(errs, *fe)
-			continue
-		}
-		out[s.name] = nv
-	}
-	if form == "register" {
-		errs = registerIdentity(values, errs)
-	}
-	return out, errs
-}
-
 // registerIdentity adds the password-equals-identity entry of a registration, in the
 // password's place, unless the password already failed.
-func registerIdentity(values Values, errs []FieldError) []FieldError {
+func registerIdentity(value func(FieldName) (string, bool), errs []FieldError) []FieldError {
 	for _, e := range errs {
-		if e.Field == "password" {
+		if e.Field == FieldPassword {
 			return errs
 		}
 	}
-	pw, ok := values["password"]
+	pw, ok := value(FieldPassword)
 	if !ok {
 		return errs
 	}
-	ae := checkPasswordIdentity("password", pw, values["username"], values["email"])
+	username, _ := value(FieldUsername)
+	email, _ := value(FieldEmail)
+	ae := checkPasswordIdentity(FieldPassword, pw, username, email)
 	if ae == nil {
 		return errs
 	}
 	// Declaration order: email, username, password, then the optional fields.
 	i := 0
-	for i < len(errs) && (errs[i].Field == "email" || errs[i].Field == "username") {
+	for i < len(errs) && (errs[i].Field == FieldEmail || errs[i].Field == FieldUsername) {
 		i++
 	}
 	return slices.Insert(errs, i, ae.Fields[0])
-}
-
-// validate runs Validate and turns failures into a CodeValidation error.
-func validate(form string, values Values) (Values, error) {
-	out, errs := Validate(form, values)
-	if len(errs) > 0 {
-		return nil, ValidationError(errs...)
-	}
-	return out, nil
 }
 
 // ValidationError wraps entries in a CodeValidation error.
@@ -280,7 +143,7 @@ func valueError(reason string) *FieldError {
 }
 
 // objectRule checks a preferences or settings object, given as compact JSON text.
-func objectRule(_, v string) (string, *FieldError) {
+func objectRule(v string) (string, *FieldError) {
 	if len(v) > ObjectMaxBytes {
 		return "", valueError(fmt.Sprintf("the object is larger than %d bytes as JSON", ObjectMaxBytes))
 	}
@@ -304,7 +167,7 @@ func objectRule(_, v string) (string, *FieldError) {
 }
 
 func lengthRule(minLen, maxLen int) rule {
-	return func(_, v string) (string, *FieldError) {
+	return func(v string) (string, *FieldError) {
 		n := utf8.RuneCountInString(v)
 		if minLen > 0 && n < minLen {
 			return "", tooShort(minLen)
@@ -331,8 +194,8 @@ const (
 // username or e-mail is checked where those are known (checkPasswordIdentity). The
 // comparisons see the password's policy form (see policyForm); the password itself is
 // hashed and verified exactly as received, after NFC, so existing hashes keep working.
-func newPasswordRule(field, v string) (string, *FieldError) {
-	if _, fe := lengthRule(PasswordMinLen, PasswordMaxLen)(field, v); fe != nil {
+func newPasswordRule(v string) (string, *FieldError) {
+	if _, fe := lengthRule(PasswordMinLen, PasswordMaxLen)(v); fe != nil {
 		return "", fe
 	}
 	if strings.IndexFunc(v, func(r rune) bool { return !invisible(r) }) < 0 {
@@ -363,7 +226,7 @@ func policyForm(v string) string {
 
 // checkPasswordIdentity refuses a new password equal, in policy form, to the account's
 // username, e-mail or the e-mail's local part.
-func checkPasswordIdentity(field, password, username, email string) *Error {
+func checkPasswordIdentity(field FieldName, password, username, email string) *Error {
 	reason := commonpw.Check(policyForm(password), policyForm(username), policyForm(email))
 	if reason == "" || reason == commonpw.ReasonCommon {
 		return nil
@@ -373,8 +236,8 @@ func checkPasswordIdentity(field, password, username, email string) *Error {
 	return ValidationError(*fe)
 }
 
-func usernameRule(field, v string) (string, *FieldError) {
-	if _, fe := lengthRule(UsernameMinLen, UsernameMaxLen)(field, v); fe != nil {
+func usernameRule(v string) (string, *FieldError) {
+	if _, fe := lengthRule(UsernameMinLen, UsernameMaxLen)(v); fe != nil {
 		return "", fe
 	}
 	if !usernameRE.MatchString(v) {
@@ -384,7 +247,7 @@ func usernameRule(field, v string) (string, *FieldError) {
 	return v, nil
 }
 
-func emailRule(_, v string) (string, *FieldError) {
+func emailRule(v string) (string, *FieldError) {
 	norm, reason, ok := emailaddr.Validate(v)
 	if !ok {
 		return "", &FieldError{Type: "value_error", Msg: "value is not a valid email address: " + reason,
@@ -393,7 +256,7 @@ func emailRule(_, v string) (string, *FieldError) {
 	return norm, nil
 }
 
-func avatarURLRule(_, v string) (string, *FieldError) {
+func avatarURLRule(v string) (string, *FieldError) {
 	if utf8.RuneCountInString(v) > AvatarURLMaxLen {
 		return "", tooLong(AvatarURLMaxLen)
 	}
@@ -404,7 +267,7 @@ func avatarURLRule(_, v string) (string, *FieldError) {
 	return v, nil
 }
 
-func timezoneRule(_, v string) (string, *FieldError) {
+func timezoneRule(v string) (string, *FieldError) {
 	// LoadLocation also accepts "", "UTC" and "Local" and file paths; only IANA names pass here.
 	if v == "" || v == "Local" || len(v) > TimezoneMaxLen || strings.Contains(v, "..") || strings.HasPrefix(v, "/") {
 		return "", valueError("timezone must be an IANA time zone name such as Europe/Paris")
@@ -415,7 +278,7 @@ func timezoneRule(_, v string) (string, *FieldError) {
 	return v, nil
 }
 
-func localeRule(_, v string) (string, *FieldError) {
+func localeRule(v string) (string, *FieldError) {
 	if v == "" || len(v) > LocaleMaxLen {
 		return "", valueError("locale must be a BCP 47 language tag such as en-US")
 	}

@@ -290,14 +290,21 @@ type GQLError struct {
 // Code returns extensions.code.
 func (g GQLError) Code() string { s, _ := g.Extensions["code"].(string); return s }
 
-// GraphQL posts a GraphQL operation.
-func (e *Env) GraphQL(query string, vars map[string]any, token string) *GQLResponse {
+// GraphQL posts a GraphQL operation, with extra request headers (name, value pairs, as
+// Do takes them), and parses the answer.
+func (e *Env) GraphQL(query string, vars map[string]any, token string, header ...string) *GQLResponse {
 	e.T.Helper()
 	body := map[string]any{"query": query}
 	if vars != nil {
 		body["variables"] = vars
 	}
-	r := e.Do(http.MethodPost, "/graphql", body, token)
+	return e.Do(http.MethodPost, "/graphql", body, token, header...).GQL(e.T)
+}
+
+// GQL parses a GraphQL answer (numbers as json.Number); the test fails if the body is
+// not one.
+func (r *Response) GQL(t testing.TB) *GQLResponse {
+	t.Helper()
 	out := &GQLResponse{Status: r.Status, Raw: r.Body}
 	var parsed struct {
 		Data   map[string]any `json:"data"`
@@ -306,7 +313,7 @@ func (e *Env) GraphQL(query string, vars map[string]any, token string) *GQLRespo
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
 	if err := dec.Decode(&parsed); err != nil {
-		e.T.Fatalf("GraphQL answer is not JSON: %v: %s", err, r.Body)
+		t.Fatalf("GraphQL answer is not JSON: %v: %d %s", err, r.Status, r.Body)
 	}
 	out.Data, out.Errors = parsed.Data, parsed.Errors
 	return out

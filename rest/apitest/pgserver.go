@@ -188,7 +188,11 @@ func (p *PGServer) Stop() {
 	p.cmd = nil
 }
 
-// URL is the address of database name.
+// Port is the server's TCP port on 127.0.0.1, for URLs of other roles than the
+// superuser (authbff, trust authentication: any password is accepted).
+func (p *PGServer) Port() int { return p.port }
+
+// URL is the superuser's address of database name.
 func (p *PGServer) URL(name string) string {
 	return fmt.Sprintf("postgres://authbff@127.0.0.1:%d/%s?sslmode=disable", p.port, name)
 }

@@ -7,27 +7,64 @@ import (
 	"testing"
 )
 
-// FindInDatabase reads every row of every table of the database at url (an
-// AUTH_DATABASE_URL value) and returns "table.column = value" for each value that
-// contains one of needles, ignoring case: how erasure tests prove no personal data is
-// left anywhere, including in tables added after the test was written.
-func FindInDatabase(t testing.TB, url string, needles ...string) []string {
+// Cell is one non-NULL value of one row of a table, as text: a []byte as it is, any
+// other value as fmt.Sprint writes it.
+type Cell struct {
+	Table, Column string
+	Row           int // the row's place in its table's scan, from 0
+	Value         []byte
+}
+
+func (c Cell) String() string { return fmt.Sprintf("%s.%s = %q", c.Table, c.Column, c.Value) }
+
+// Dump is what DumpDatabase read.
+type Dump struct {
+	Tables []string // every table, empty or not
+	Cells  []Cell
+}
+
+// Rows reports how many rows of table held at least one non-NULL value.
+func (d Dump) Rows(table string) int {
+	n, last := 0, -1
+	for _, c := range d.Cells {
+		if c.Table == table && c.Row != last {
+			n, last = n+1, c.Row
+		}
+	}
+	return n
+}
+
+// OpenReadOnly opens the database at url (an AUTH_DATABASE_URL value) for a test to
+// look into, beside the service: a SQLite file read-only (waiting for the service's
+// writes rather than failing), PostgreSQL as the URL's role. The caller closes it.
+func OpenReadOnly(t testing.TB, url string) *sql.DB {
 	t.Helper()
 	var db *sql.DB
 	var err error
-	var tablesQ string
 	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
-		db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro")
-		tablesQ = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+		db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
 	} else {
 		db, err = sql.Open("pgx", url)
-		tablesQ = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// DumpDatabase reads every row of every table of the database at url (an
+// AUTH_DATABASE_URL value; a SQLite file is opened read-only): the one scanner the
+// tests use to prove that no secret is stored in clear and that erasure leaves no
+// personal data anywhere, tables added after a test was written included.
+func DumpDatabase(t testing.TB, url string) Dump {
+	t.Helper()
+	db := OpenReadOnly(t, url)
 	defer db.Close()
-	var tables []string
+	tablesQ := "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+	if strings.HasPrefix(url, "sqlite:") {
+		tablesQ = "SELECT name FROM sqlite_master WHERE type = 'table'"
+	}
+	var d Dump
 	rows, err := db.Query(tablesQ)
 	if err != nil {
 		t.Fatal(err)
@@ -37,20 +74,16 @@ func FindInDatabase(t testing.TB, url string, needles ...string) []string {
 		if err := rows.Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		tables = append(tables, n)
+		d.Tables = append(d.Tables, n)
 	}
 	rows.Close()
-	if len(tables) < 10 {
-		t.Fatalf("only %d tables found: %v", len(tables), tables)
-	}
-	var hits []string
-	for _, tb := range tables {
+	for _, tb := range d.Tables {
 		rows, err := db.Query(`SELECT * FROM "` + tb + `"`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cols, _ := rows.Columns()
-		for rows.Next() {
+		for row := 0; rows.Next(); row++ {
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
 			for i := range vals {
@@ -60,23 +93,44 @@ func FindInDatabase(t testing.TB, url string, needles ...string) []string {
 				t.Fatal(err)
 			}
 			for i, v := range vals {
-				var s string
+				var b []byte
 				switch x := v.(type) {
 				case nil:
 					continue
 				case []byte:
-					s = string(x)
+					b = x
+				case string:
+					b = []byte(x)
 				default:
-					s = fmt.Sprint(x)
+					b = []byte(fmt.Sprint(x))
 				}
-				for _, n := range needles {
-					if n != "" && strings.Contains(strings.ToLower(s), strings.ToLower(n)) {
-						hits = append(hits, fmt.Sprintf("%s.%s = %q", tb, cols[i], s))
-					}
-				}
+				d.Cells = append(d.Cells, Cell{Table: tb, Column: cols[i], Row: row, Value: b})
 			}
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		rows.Close()
+	}
+	return d
+}
+
+// FindInDatabase returns "table.column = value" for each value of the database at url
+// (see DumpDatabase) that contains one of needles, ignoring case.
+func FindInDatabase(t testing.TB, url string, needles ...string) []string {
+	t.Helper()
+	d := DumpDatabase(t, url)
+	if len(d.Tables) < 10 {
+		t.Fatalf("only %d tables found: %v", len(d.Tables), d.Tables)
+	}
+	var hits []string
+	for _, c := range d.Cells {
+		s := strings.ToLower(string(c.Value))
+		for _, n := range needles {
+			if n != "" && strings.Contains(s, strings.ToLower(n)) {
+				hits = append(hits, c.String())
+			}
+		}
 	}
 	return hits
 }

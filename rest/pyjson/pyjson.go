@@ -1,25 +1,3 @@
-// Package pyjson decodes and encodes JSON byte for byte the way the Python
-// FastAPI service that this module replaces did.
-//
-// Legacy clients depend on the exact bytes of FastAPI's 422 answers. For a body
-// that is not valid JSON, FastAPI reports the message and the position of the
-// json.JSONDecodeError raised by CPython's json.loads (C scanner; 3.11, plus 3.13's
-// trailing-comma errors, as CONTRACT.md §3 requires), and for a
-// field of the wrong type it echoes the decoded value, serialized by
-// json.dumps(value, ensure_ascii=False, separators=(",", ":")). Go's
-// encoding/json accepts a different language (no NaN or Infinity, different
-// handling of bad UTF-8), reports different errors and formats floats
-// differently, so this package reimplements both directions:
-//
-//   - Decode accepts exactly what json.loads(body_bytes) accepts and reports
-//     Python's error message (SyntaxError.Msg, e.msg in Python) and position
-//     (SyntaxError.Pos, e.pos: an index in code points of the decoded text).
-//   - Encode writes values as json.dumps does (Python's float repr, its string
-//     escaping, compact separators).
-//
-// Known, deliberate differences from Python are documented on Decode and
-// Encode. The behaviour is pinned by golden cases generated with the real
-// interpreter (testdata/gen.py, testdata/golden.json).
 package pyjson
 
 import (
@@ -28,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"authbff/internal/uescape"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects Decode accepts.
@@ -493,23 +473,23 @@ func (d *decoder) str(i int) (string, int, error) {
 			// character among the four is not a hex digit either.
 			uPos := j
 			j++
-			r, ok := hex4(data, j)
+			r, ok := uescape.Hex4(data, j)
 			if !ok || j+4 >= len(data) {
 				return "", j, syntaxErr("Invalid \\uXXXX escape", uPos)
 			}
 			j += 4
-			if utf16IsHigh(r) && j+6 < len(data) && data[j] == '\\' && data[j+1] == 'u' {
-				r2, ok := hex4(data, j+2)
+			if uescape.IsHigh(r) && j+6 < len(data) && data[j] == '\\' && data[j+1] == 'u' {
+				r2, ok := uescape.Hex4(data, j+2)
 				if !ok {
 					return "", j, syntaxErr("Invalid \\uXXXX escape", j+1)
 				}
-				if utf16IsLow(r2) {
-					r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+				if c, ok := uescape.Pair(r, r2); ok {
+					r = c
 					j += 6
 				}
 				// Otherwise the second escape is read again on its own.
 			}
-			if r >= 0xD800 && r <= 0xDFFF {
+			if uescape.IsSurrogate(r) {
 				// A lone surrogate stays one, as in Python: its three-byte
 				// (WTF-8) form, which is not valid UTF-8, so that whoever
 				// validates the string can refuse it rather than accept a
@@ -537,31 +517,6 @@ func (d *decoder) str(i int) (string, int, error) {
 		}
 		buf = append(buf, data[start:j]...)
 	}
-}
-
-func utf16IsHigh(r rune) bool { return 0xD800 <= r && r <= 0xDBFF }
-func utf16IsLow(r rune) bool  { return 0xDC00 <= r && r <= 0xDFFF }
-
-// hex4 decodes four hex digits at data[i:i+4].
-func hex4(data []byte, i int) (rune, bool) {
-	if i+4 > len(data) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range data[i : i+4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }
 
 // object scans the rest of an object whose '{' is at data[i-1]

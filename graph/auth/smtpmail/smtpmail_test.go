@@ -15,6 +15,7 @@ import (
 
 	"authbff/graph/auth"
 	"authbff/graph/auth/smtpmail"
+	"authbff/rest/apitest"
 )
 
 // password is a URL password with characters that need percent-encoding; its pieces
@@ -76,7 +77,7 @@ func assertNoPassword(t testing.TB, err error) {
 
 func TestSendDelivers(t *testing.T) {
 	t.Parallel()
-	cert, roots := testCert(t)
+	cert, roots := apitest.TestCert(t)
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 
 	cases := []struct {
@@ -162,7 +163,7 @@ func TestSendDelivers(t *testing.T) {
 
 func TestSendFails(t *testing.T) {
 	t.Parallel()
-	cert, roots := testCert(t)
+	cert, roots := apitest.TestCert(t)
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 
 	cases := []struct {
