@@ -59,7 +59,7 @@ func (a API) Mount(r chi.Router) error {
 }
 
 // direct compiles the direct answer of a route without variables whose operation
-// CompileMe accepts (today: GET /me), or returns nil.
+// CompileMe accepts (GET /me and GET /me/profile), or returns nil.
 func (a API) direct(rt route, op *operation) graph.DirectMe {
 	if a.CompileMe == nil || rt.source != none || rt.null {
 		return nil

@@ -129,11 +129,11 @@ func fixedRoute(path string) string {
 //
 // The handler runs on the request's own goroutine (issue 12: a goroutine per request,
 // its channels and the growth of its fresh stack through the executor cost several µs
-// per /me). The 503 is written by a timer's goroutine when the deadline passes (the
-// context's own timer cancels the handler's context at the same moment), under the lock that also guards the copy of a finished answer, and flushed at
-// once; it carries Connection: close (HTTP/1), so that the client does not queue its
-// next request behind the handler, which still holds this connection until it notices
-// its cancelled context.
+// per /me). When the deadline passes, the context's own timer cancels the handler's
+// context and a second timer's goroutine writes the 503, under the lock that also
+// guards the copy of a finished answer, and flushes it at once; it carries
+// Connection: close (HTTP/1), so that the client does not queue its next request behind
+// the handler, which holds this connection until it notices its cancelled context.
 func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if d <= 0 {
