@@ -36,6 +36,9 @@ type Options struct {
 	// MaxExpandedNodes caps selections, argument values and directives of a document
 	// expanded through its fragments (0: ParserTokenLimit); see cost.go.
 	MaxExpandedNodes int
+	// ExecutorOnly runs every POST operation through gqlgen's executor, also the `me`
+	// queries it otherwise answers directly (direct.go); tests compare both.
+	ExecutorOnly bool
 }
 
 // DefaultOptions is the one place of the GraphQL limits' defaults (cmd/authbff starts
@@ -140,7 +143,11 @@ func (r *Resolver) NewExecutor(o Options) *executor.Executor {
 func (r *Resolver) NewHandler(o Options) http.Handler {
 	o = o.withDefaults()
 	srv := handler.New(r.NewExecutableSchema())
-	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes})
+	post := postTransport{maxBody: o.MaxBodyBytes}
+	if !o.ExecutorOnly {
+		post.direct = newDirectGraphQL(r, publicSchema)
+	}
+	srv.AddTransport(post)
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(refuseTransport{})
 	cache := lru.New[*ast.QueryDocument](1000)

@@ -20,7 +20,10 @@ import (
 // postTransport is gqlgen's POST transport without its one flaw for an auth service:
 // gqlgen echoes an undecodable body in the error, and a body may hold a password. It
 // also caps the body and refuses anything but application/json.
-type postTransport struct{ maxBody int64 }
+type postTransport struct {
+	maxBody int64
+	direct  *directGraphQL // nil: every operation through the executor
+}
 
 var _ graphql.Transport = postTransport{}
 
@@ -67,6 +70,9 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if opErr != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), capErrors(opErr))
 		writeResponse(w, resp)
+		return
+	}
+	if t.direct.serve(ctx, w, rc) {
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)

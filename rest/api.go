@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/go-chi/chi/v5"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"authbff/graph"
@@ -26,6 +27,10 @@ type API struct {
 	Log          *slog.Logger
 	Now          func() time.Time
 	MaxBodyBytes int64 // 0: graph.DefaultMaxBodyBytes
+	// CompileMe, if set, turns a route's persisted `me` operation into a direct answer
+	// that skips the executor (graph.Resolver.CompileMe, issue 12); nil, or a nil result,
+	// keeps the route on the executor.
+	CompileMe func(*ast.Schema, *ast.QueryDocument) graph.DirectMe
 }
 
 // Mount adds the fifteen routes under Prefix to r. It fails if a persisted operation does
@@ -47,10 +52,23 @@ func (a API) Mount(r chi.Router) error {
 	}
 	r.Route(Prefix, func(sub chi.Router) {
 		for i, rt := range routes {
-			sub.Method(rt.method, rt.path, h.handle(rt, ops[i]))
+			sub.Method(rt.method, rt.path, h.handle(rt, ops[i], a.direct(rt, ops[i])))
 		}
 	})
 	return nil
+}
+
+// direct compiles the direct answer of a route without variables whose operation
+// CompileMe accepts (GET /me and GET /me/profile), or returns nil.
+func (a API) direct(rt route, op *operation) graph.DirectMe {
+	if a.CompileMe == nil || rt.source != none || rt.null {
+		return nil
+	}
+	doc, errs := gqlparser.LoadQuery(a.Schema, op.text)
+	if len(errs) > 0 {
+		return nil // loadOperation validated it: cannot happen
+	}
+	return a.CompileMe(a.Schema, doc)
 }
 
 // OpenAPI is the OpenAPI document of the routes (served at /openapi.json), generated from

@@ -29,8 +29,9 @@ type adapter struct {
 
 // handle is the one generic REST handler: bearer first (as FastAPI resolves its auth
 // dependency before the body), then the variables from the body or the query string,
-// then the operation through the GraphQL executor, then the answer.
-func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
+// then the operation through the GraphQL executor (or its direct answer, see
+// graph.CompileMe), then the answer.
+func (a *adapter) handle(rt route, op *operation, direct graph.DirectMe) http.HandlerFunc {
 	prefix := "body"
 	if rt.source == query {
 		prefix = "query"
@@ -71,6 +72,17 @@ func (a *adapter) handle(rt route, op *operation) http.HandlerFunc {
 				return
 			}
 			vars = v
+		}
+		if direct != nil {
+			out, ok, err := direct(ctx, make([]byte, 0, 1024))
+			if err != nil {
+				a.fail(w, r, err, prefix)
+				return
+			}
+			if ok {
+				writeJSON(w, http.StatusOK, pyjson.RewriteEscapes(out))
+				return
+			}
 		}
 		resp := graph.Run(ctx, a.exec, &graphql.RawParams{Query: op.text, OperationName: op.name, Variables: vars})
 		if len(resp.Errors) > 0 {

@@ -6,7 +6,7 @@
 #
 #   go build -o /tmp/authbff ./cmd/authbff
 #   go run ./cmd/seed -db /tmp/scale-1m.db -users 1000000 -sessions 100000
-#   SEED_DB=/tmp/scale-1m.db AUTHBFF_BIN=/tmp/authbff ../shared/bench/run.sh -bin scripts/seeded-authbff.sh .
+#   SEED_DB=/tmp/scale-1m.db AUTHBFF_BIN=/tmp/authbff ../shared/bench/run.sh -bin "$PWD/scripts/seeded-authbff.sh" .
 set -eu
 if [ "${1:-}" = serve ] && [ -n "${SEED_DB:-}" ]; then
 	db="${AUTH_DATABASE_URL#sqlite:}"

@@ -3,9 +3,10 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -69,37 +70,45 @@ func (o Options) accessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		info := graph.InfoFrom(r.Context())
+		rec.logLine = func() { o.logRequest(r, info, rec.status, time.Since(start)) }
 		next.ServeHTTP(rec, r)
-		d := time.Since(start)
-		route, op, uid := info.Snapshot()
-		if route == "" {
-			route = fixedRoute(r.URL.Path)
-		}
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		o.Metrics.Request(route, status, d)
-		if r.URL.Path == "/metrics" || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			if status < 400 {
-				return // probes and scrapes every few seconds would drown the log
-			}
-		}
-		attrs := make([]any, 0, 24)
-		attrs = append(attrs, "request_id", auth.ClientFrom(r.Context()).RequestID, "client_ip", auth.ClientFrom(r.Context()).IP,
-			"method", r.Method, "path", r.URL.Path, "route", route)
-		if op != "" {
-			attrs = append(attrs, "operation", op)
-		}
-		attrs = append(attrs, "status", status, "duration_ms", float64(d.Microseconds())/1000)
-		if uid != "" {
-			attrs = append(attrs, "user_id", uid)
-		}
-		if t := traceID(r.Header.Get("traceparent")); t != "" {
-			attrs = append(attrs, "trace_id", t)
-		}
-		o.Log.Info("http", attrs...)
+		rec.logOnce.Do(rec.logLine)
 	})
+}
+
+// logRequest writes the access log line of a request and counts it in the metrics:
+// once per request, when the handler returns or when the timeout answered for it.
+func (o Options) logRequest(r *http.Request, info *graph.RequestInfo, status int, d time.Duration) {
+	route, op, uid := info.Snapshot()
+	if route == "" {
+		route = fixedRoute(r.URL.Path)
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	o.Metrics.Request(route, status, d)
+	if r.URL.Path == "/metrics" || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if status < 400 {
+			return // probes and scrapes every few seconds would drown the log
+		}
+	}
+	// Typed attributes (LogAttrs): the same line as Info("http", key, value, …) without
+	// boxing each value into an interface.
+	client := auth.ClientFrom(r.Context())
+	attrs := make([]slog.Attr, 0, 11)
+	attrs = append(attrs, slog.String("request_id", client.RequestID), slog.String("client_ip", client.IP),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route))
+	if op != "" {
+		attrs = append(attrs, slog.String("operation", op))
+	}
+	attrs = append(attrs, slog.Int("status", status), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
+	if uid != "" {
+		attrs = append(attrs, slog.String("user_id", uid))
+	}
+	if t := traceID(r.Header.Get("traceparent")); t != "" {
+		attrs = append(attrs, slog.String("trace_id", t))
+	}
+	o.AccessLog.LogAttrs(context.Background(), slog.LevelInfo, "http", attrs...)
 }
 
 // fixedRoute names a request no route table named: a known endpoint by its path, and
@@ -117,6 +126,14 @@ func fixedRoute(path string) string {
 // on /graphql), instead of an answer the server's write timeout would silently drop.
 // The handler writes into a buffer (authbff streams nothing), copied out if it finishes
 // in time; the access log, outside, records what the client got.
+//
+// The handler runs on the request's own goroutine (issue 12: a goroutine per request,
+// its channels and the growth of its fresh stack through the executor cost several µs
+// per /me). When the deadline passes, the context's own timer cancels the handler's
+// context and a second timer's goroutine writes the 503, under the lock that also
+// guards the copy of a finished answer, and flushes it at once; it carries
+// Connection: close (HTTP/1), so that the client does not queue its next request behind
+// the handler, which holds this connection until it notices its cancelled context.
 func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if d <= 0 {
@@ -128,25 +145,47 @@ func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
-			tw := &timeoutWriter{h: make(http.Header)}
+			tw := &timeoutWriter{h: make(http.Header, 12)}
 			graph.InfoFrom(ctx).SetHeader(tw.h)
-			done := make(chan struct{})
-			panicked := make(chan any, 1)
-			go func() {
-				defer func() {
-					if p := recover(); p != nil {
-						panicked <- p
-					}
-				}()
-				next.ServeHTTP(tw, r.WithContext(ctx))
-				close(done)
-			}()
-			select {
-			case p := <-panicked:
-				panic(p) // the recoverer answers it
-			case <-done:
+			timer := time.AfterFunc(d, func() {
 				tw.mu.Lock()
 				defer tw.mu.Unlock()
+				if tw.finished {
+					return
+				}
+				tw.timedOut = true
+				if r.Context().Err() != nil {
+					return // the client is gone
+				}
+				o.Log.Warn("request timed out: answered 503", "request_id", auth.ClientFrom(r.Context()).RequestID,
+					"timeout", d.String())
+				if r.ProtoMajor == 1 {
+					w.Header().Set("Connection", "close")
+				}
+				writeUnavailable(w, r, o.Now())
+				_ = http.NewResponseController(w).Flush()
+				if rec, ok := w.(*statusRecorder); ok {
+					rec.logOnce.Do(rec.logLine) // what the client got, now, not when the handler ends
+				}
+			})
+			defer func() {
+				timer.Stop()
+				tw.mu.Lock()
+				tw.finished = true
+				timedOut := tw.timedOut
+				tw.mu.Unlock()
+				if p := recover(); p != nil {
+					if !timedOut || p == http.ErrAbortHandler {
+						panic(p) // the recoverer answers it
+					}
+					// The client has its 503 already: log the panic as the recoverer would.
+					o.Log.Error("panic", "request_id", auth.ClientFrom(r.Context()).RequestID, "panic", p,
+						"stack", string(debug.Stack()))
+					return
+				}
+				if timedOut {
+					return
+				}
 				dst := w.Header()
 				for k, v := range tw.h {
 					dst[k] = v
@@ -156,17 +195,8 @@ func (o Options) timeout(d time.Duration) func(http.Handler) http.Handler {
 				}
 				w.WriteHeader(tw.status)
 				_, _ = w.Write(tw.buf.Bytes())
-			case <-ctx.Done():
-				tw.mu.Lock()
-				defer tw.mu.Unlock()
-				tw.timedOut = true
-				if errors.Is(ctx.Err(), context.Canceled) && r.Context().Err() != nil {
-					return // the client is gone
-				}
-				o.Log.Warn("request timed out: answered 503", "request_id", auth.ClientFrom(r.Context()).RequestID,
-					"timeout", d.String())
-				writeUnavailable(w, r, o.Now())
-			}
+			}()
+			next.ServeHTTP(tw, r.WithContext(ctx))
 		})
 	}
 }
@@ -190,7 +220,8 @@ type timeoutWriter struct {
 	h        http.Header
 	buf      bytes.Buffer
 	status   int
-	timedOut bool
+	timedOut bool // the deadline passed first: the client got 503
+	finished bool // the handler returned first
 }
 
 func (t *timeoutWriter) Header() http.Header { return t.h }

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -37,7 +38,10 @@ type Options struct {
 	// configured: /verify-email, /reset-password, /accept-invite.
 	Pages bool
 	Log   *slog.Logger
-	Now   func() time.Time
+	// AccessLog, if set, takes the access log's lines instead of Log (serve gives it a
+	// buffered output: cmd/authbff/logwriter.go).
+	AccessLog *slog.Logger
+	Now       func() time.Time
 	// MaxBodyBytes caps a request body, REST and GraphQL alike (0: graph.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
@@ -69,6 +73,9 @@ func New(o Options) (http.Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.AccessLog == nil {
+		o.AccessLog = o.Log
+	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = graph.DefaultMaxBodyBytes
 	}
@@ -95,6 +102,7 @@ func New(o Options) (http.Handler, error) {
 		Log:          o.Log,
 		Now:          o.Now,
 		MaxBodyBytes: o.MaxBodyBytes,
+		CompileMe:    resolver.CompileMe,
 	}
 	if err := api.Mount(r); err != nil {
 		return nil, err
@@ -243,10 +251,13 @@ func (o Options) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// statusRecorder remembers the status for the access log.
+// statusRecorder remembers the status for the access log, and writes its line once
+// (logOnce: the request's timeout may write it before the handler returns).
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status  int
+	logOnce sync.Once
+	logLine func()
 }
 
 func (s *statusRecorder) WriteHeader(code int) {

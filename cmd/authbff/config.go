@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -60,6 +61,10 @@ type config struct {
 	// when skipDelay is closed.
 	drainStarted chan struct{}
 	skipDelay    chan struct{}
+
+	// accessLog is where the access log goes: serve's buffered log output (logwriter.go);
+	// nil: the logger serveWith is given.
+	accessLog *slog.Logger
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors

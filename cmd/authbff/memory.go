@@ -11,9 +11,21 @@ import (
 
 // gcPercent is the GOGC serve runs with unless the GOGC variable sets one: the live heap
 // of the service is small (a few MiB), so collecting at 3x it instead of 2x halves the
-// collector's CPU on the hot paths (issue 12 measured it at ~10% of a /me) while the
-// memory limit below still bounds the total.
+// collector's CPU on the hot paths (issue 12 measured it at ~10% of a /me; GOGC=100
+// cost /me ~25% more CPU in the load harness) while the memory limit below still bounds
+// the total.
 const gcPercent = 200
+
+// gcPercentHashing is the GOGC while password hashes run (auth.Config.HashActivity).
+// Each argon2id hash allocates its whole block (19 MiB at the defaults) and drops it:
+// at 3x the live heap, a burst of logins piles up several dead blocks, the heap's goal
+// meets the memory limit, and the runtime hands the freed blocks back to the kernel
+// only for the next hash to fault them in again (issue 12: ~400 page faults and ~9 ms
+// of CPU more per login than the floor, whose GOGC is 100). At 2x the dead blocks are
+// reused while still resident: in the load harness login went from 0.71 to 0.92 of the
+// floor and its peak RSS from 188 to 160 MiB. Set back when the last hash ends, so page
+// views between logins keep gcPercent.
+const gcPercentHashing = 100
 
 // memoryLimit is the soft memory limit serve sets (debug.SetMemoryLimit) when neither
 // AUTH_MEMORY_LIMIT nor GOMEMLIMIT gives one: 64 MiB for the service itself plus twice
@@ -34,9 +46,16 @@ func memoryLimit(cfg auth.Config) int64 {
 
 // applyMemorySettings sets the runtime's GC percent and memory limit from the
 // configuration, leaving what GOGC and GOMEMLIMIT set alone.
-func applyMemorySettings(cfg config, log *slog.Logger) {
+func applyMemorySettings(cfg *config, log *slog.Logger) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+		cfg.Auth.HashActivity = func(running bool) {
+			if running {
+				debug.SetGCPercent(gcPercentHashing)
+			} else {
+				debug.SetGCPercent(gcPercent)
+			}
+		}
 	}
 	limit := cfg.MemoryLimit
 	switch {
@@ -51,3 +70,11 @@ func applyMemorySettings(cfg config, log *slog.Logger) {
 	debug.SetMemoryLimit(limit)
 	log.Debug("memory limit", "bytes", limit)
 }
+
+// releaseStartupMemory returns to the operating system what starting took and serving
+// does not keep: the dummy password hash the service computes at start (one argon2id
+// block, 19 MiB at the default parameters), migrations, the schema and the OpenAPI
+// document being built. Without it the idle process kept it all (RSS ~80 MiB after
+// start, issue 12), since an idle heap never reaches its next collection. Once, before
+// the listener opens: a forced collection of a small heap (a few ms).
+func releaseStartupMemory() { debug.FreeOSMemory() }

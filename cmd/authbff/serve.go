@@ -42,8 +42,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 	if err != nil {
 		return err
 	}
-	log := newLogger(std.err, cfg.LogLevel, cfg.LogFormat)
-	applyMemorySettings(cfg, log)
+	out := newLogWriter(std.err)
+	defer out.Close()
+	log := newLogger(out.Sync(), cfg.LogLevel, cfg.LogFormat)
+	cfg.accessLog = newLogger(out, cfg.LogLevel, cfg.LogFormat)
+	applyMemorySettings(&cfg, log)
 	for _, u := range unknownVars(os.Environ()) {
 		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
 	}
@@ -125,6 +128,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		Docs:             cfg.Docs,
 		Pages:            cfg.FrontendURL == "",
 		Log:              log,
+		AccessLog:        cfg.accessLog,
 		TrustedProxies:   cfg.TrustedProxies,
 		CORSOrigins:      cfg.CORSOrigins,
 		Metrics:          m,
@@ -168,6 +172,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	if cfg.Auth.RateLimits == nil {
 		log.Warn("AUTH_RATE_LIMITS=off: no rate limits")
 	}
+	releaseStartupMemory()
 	log.Info("authbff listening", "addr", addr, "url", scheme+displayAddr(addr), "graphql", "/graphql",
 		"playground", cfg.Playground, "docs", cfg.Docs, "database", st.Name)
 	if cfg.FrontendURL == "" {

@@ -42,6 +42,10 @@ type Config struct {
 	HashConcurrency int           // argon2 computations at once (default: CPUs)
 	HashWait        time.Duration // how long a request may wait for a hashing slot
 	MaxSessions     int           // live sessions per user; the next login ends the oldest
+	// HashActivity, if set, is called with true when a password hash starts while none
+	// runs, and with false when the last running one ends (serve collects garbage more
+	// often while argon2 runs: cmd/authbff/memory.go).
+	HashActivity func(running bool)
 
 	// MailSender delivers outbox messages. Nil: messages are written to the log.
 	MailSender Sender

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -46,6 +47,11 @@ type hasher struct {
 	// dummy is a hash of a random password, verified when the user does not exist so
 	// that an unknown user costs as much time as a wrong password.
 	dummy string
+	// activity (Config.HashActivity) hears when hashing starts and stops; mu orders the
+	// calls with the count of running hashes.
+	activity func(running bool)
+	mu       sync.Mutex
+	running  int
 }
 
 func newHasher(params HashParams, concurrency int, wait time.Duration, rand io.Reader) (*hasher, error) {
@@ -69,6 +75,7 @@ func (h *hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		h.m.HashWaited(0, false)
+		h.started()
 		return nil
 	default:
 	}
@@ -80,6 +87,7 @@ func (h *hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		h.m.HashWaited(time.Since(start), false)
+		h.started()
 		return nil
 	case <-t.C:
 	case <-ctx.Done():
@@ -88,7 +96,26 @@ func (h *hasher) acquire(ctx context.Context) error {
 	return errOverloaded()
 }
 
-func (h *hasher) release() { <-h.slots }
+func (h *hasher) release() {
+	<-h.slots
+	if h.activity != nil {
+		h.mu.Lock()
+		if h.running--; h.running == 0 {
+			h.activity(false)
+		}
+		h.mu.Unlock()
+	}
+}
+
+func (h *hasher) started() {
+	if h.activity != nil {
+		h.mu.Lock()
+		if h.running++; h.running == 1 {
+			h.activity(true)
+		}
+		h.mu.Unlock()
+	}
+}
 
 // Hash returns the PHC string of password under the configured parameters.
 func (h *hasher) Hash(ctx context.Context, password string) (string, error) {

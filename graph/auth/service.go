@@ -61,6 +61,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.activity = cfg.HashActivity
 	tmpl, err := parseTemplates(cfg.MailTemplates)
 	if err != nil {
 		return nil, err
