@@ -58,6 +58,10 @@ type Store struct {
 // paths' fixed statements and ent's most frequent queries fit.
 const sqliteStmtCache = 64
 
+// writerCacheOpt sizes the page cache of the refresh committer's connection
+// (Store.Writer).
+const writerCacheOpt = ""
+
 // OpenMode says whether Open may create a SQLite database file.
 type OpenMode int
 
@@ -130,7 +134,7 @@ func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Sto
 		st.DB, st.Dialect = db, migrations.SQLite
 		drv = entsql.OpenDB(dialect.SQLite, db)
 		if !memory {
-			wdb := sql.OpenDB(conn)
+			wdb := sql.OpenDB(conn.with(writerCacheOpt))
 			wdb.SetMaxOpenConns(1)
 			wdb.SetMaxIdleConns(1)
 			wdb.SetConnMaxLifetime(0)
