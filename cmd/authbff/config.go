@@ -43,6 +43,9 @@ type config struct {
 	// MemoryLimit is the Go runtime's soft memory limit in bytes (AUTH_MEMORY_LIMIT;
 	// 0: derived from the hash settings, -1: off). See memoryLimit.
 	MemoryLimit int64
+	// GOGCSet and GOMEMLIMITSet: the Go runtime's own variables are set (the runtime
+	// read them at start; serve then leaves the GC percent or the memory limit alone).
+	GOGCSet, GOMEMLIMITSet bool
 	// AutoMigrate (AUTH_AUTO_MIGRATE): serve applies pending migrations at start.
 	AutoMigrate bool
 	// JWTAlgSet: AUTH_JWT_ALG was given (commands then never switch algorithm on their own).
@@ -130,6 +133,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		p.errs = append(p.errs, errors.New("AUTH_AUDIT_RETENTION must be positive (such as 8760h)"))
 	}
 	c.MemoryLimit = p.bytes("AUTH_MEMORY_LIMIT")
+	c.GOGCSet, c.GOMEMLIMITSet = getenv("GOGC") != "", getenv("GOMEMLIMIT") != ""
 	c.DB = auth.DBOptions{
 		Timeout:         p.duration("AUTH_DB_TIMEOUT", auth.DefaultDBTimeout),
 		MaxConns:        p.integer("AUTH_DB_MAX_CONNS", 0, 1, 10_000),

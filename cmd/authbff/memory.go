@@ -2,7 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -47,7 +46,7 @@ func memoryLimit(cfg auth.Config) int64 {
 // applyMemorySettings sets the runtime's GC percent and memory limit from the
 // configuration, leaving what GOGC and GOMEMLIMIT set alone.
 func applyMemorySettings(cfg *config, log *slog.Logger) {
-	if os.Getenv("GOGC") == "" {
+	if !cfg.GOGCSet {
 		debug.SetGCPercent(gcPercent)
 		cfg.Auth.HashActivity = func(running bool) {
 			if running {
@@ -62,7 +61,7 @@ func applyMemorySettings(cfg *config, log *slog.Logger) {
 	case limit < 0:
 		log.Info("memory limit off (AUTH_MEMORY_LIMIT=off)")
 		return
-	case limit == 0 && os.Getenv("GOMEMLIMIT") != "":
+	case limit == 0 && cfg.GOMEMLIMITSet:
 		return // the runtime read it
 	case limit == 0:
 		limit = memoryLimit(cfg.Auth)
