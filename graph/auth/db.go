@@ -246,18 +246,11 @@ func (t *deadlineTx) Rollback() error {
 type healingConnector struct {
 	dsn string
 	d   *sqlite3.SQLiteDriver
-	gen *atomic.Int64
+	gen atomic.Int64
 }
 
 func newHealingConnector(dsn string) *healingConnector {
-	return &healingConnector{dsn: dsn, d: &sqlite3.SQLiteDriver{}, gen: new(atomic.Int64)}
-}
-
-// with is a connector of the same database with more DSN options (the refresh
-// committer's connection: Store.Writer). It shares h's generation: a storage failure on
-// either retires the connections of both.
-func (h *healingConnector) with(opts string) *healingConnector {
-	return &healingConnector{dsn: h.dsn + opts, d: h.d, gen: h.gen}
+	return &healingConnector{dsn: dsn, d: &sqlite3.SQLiteDriver{}}
 }
 
 func (h *healingConnector) Connect(context.Context) (driver.Conn, error) {
