@@ -209,6 +209,9 @@ func TestFaultSQLiteReadOnlyAndBack(t *testing.T) {
 	path := filepath.Join(dir, "auth.db")
 	e := apitest.New(t, apitest.WithDatabase("sqlite:"+path), apitest.WithoutMailer())
 	a := e.Register("readonly")
+	// A refresh opens the committer's dedicated connection (Store.Writer) before the
+	// fault: it must heal too.
+	refreshed := mustRefreshREST(t, e, a.Refresh)
 	immutable := func(on bool) {
 		flag := "-i"
 		if on {
@@ -238,6 +241,7 @@ func TestFaultSQLiteReadOnlyAndBack(t *testing.T) {
 	}
 	wg.Wait()
 	assertUnavailable(t, e.Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "readonly", "password": a.Password}, ""))
+	assertUnavailable(t, e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": refreshed}, ""))
 	immutable(false)
 	// The service heals by itself: a connection SQLite opened read-only during the fault
 	// may fail once more (503, nothing written) before it retires itself, so a client that
@@ -263,4 +267,29 @@ func TestFaultSQLiteReadOnlyAndBack(t *testing.T) {
 	if r := e.Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "readonly", "password": a.Password}, ""); r.Status != 200 {
 		t.Fatalf("login after recovery: %d %s", r.Status, r.Body)
 	}
+	// The refresh refused during the fault wrote nothing: the same token rotates now
+	// (the committer's connection, opened read-only or failed during the fault, may
+	// answer 503 once more before it is replaced), and its child rotates after it.
+	r := e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": refreshed}, "")
+	for try := 0; try < 2 && r.Status == 503; try++ {
+		r = e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": refreshed}, "")
+	}
+	if r.Status != 200 {
+		t.Fatalf("refresh after recovery: %d %s", r.Status, r.Body)
+	}
+	child, _ := r.Object(t)["refresh_token"].(string)
+	mustRefreshREST(t, e, child)
+}
+
+func mustRefreshREST(t *testing.T, e *apitest.Env, token string) string {
+	t.Helper()
+	r := e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": token}, "")
+	if r.Status != 200 {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
+	}
+	child, _ := r.Object(t)["refresh_token"].(string)
+	if child == "" {
+		t.Fatalf("refresh: no refresh_token in %s", r.Body)
+	}
+	return child
 }

@@ -70,6 +70,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	m.WatchDB(st.DB)
 	cfg.Auth.Metrics = m
 	cfg.Auth.Log = log
+	cfg.Auth.Writer = st.Writer // SQLite: refresh rotations commit on one dedicated connection
 	if cfg.MailTemplates != "" {
 		cfg.Auth.MailTemplates = os.DirFS(cfg.MailTemplates)
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"authbff/ent"
 	"authbff/metrics"
 )
 
@@ -66,6 +67,11 @@ type Config struct {
 	// LockoutThreshold is how many consecutive failed logins disable an account's password
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
+
+	// Writer is the store's dedicated SQLite write connection (Store.Writer): refresh
+	// rotations commit on it. nil (PostgreSQL, :memory:, or a client without a Store):
+	// they commit on the pool of the service's client.
+	Writer *ent.Client
 
 	// DBTimeout bounds the service's own fixed statements (hotsql.go) as AUTH_DB_TIMEOUT
 	// bounds every statement of the ent client (0: DefaultDBTimeout).

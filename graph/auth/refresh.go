@@ -37,7 +37,8 @@ var RefreshForm = newForm(
 //   - on SQLite, rotations are queued to one committer that runs a batch of them in one
 //     write transaction, so concurrent refreshes share one fsync (synchronous=FULL is
 //     kept: a 200 survives power loss) and no request sleeps in SQLite's busy handler
-//     waiting for another refresh; on PostgreSQL the common case is one statement (one
+//     waiting for another refresh; on a file database the committer writes on one
+//     dedicated connection that keeps its page cache between batches (Store.Writer); on PostgreSQL the common case is one statement (one
 //     round trip), the rest (grace, reuse) one transaction;
 //   - the rotation runs detached from the request: a client that disconnects mid-refresh
 //     leaves it committed or not, never half, and no error is logged for it (within the
@@ -277,10 +278,13 @@ func (g *groupCommit) loop(run func([]*rotation)) {
 // commitRotations runs a batch in one write transaction: one BEGIN IMMEDIATE, one
 // COMMIT, one fsync for all of them. If a statement fails, the batch is rolled back and
 // each rotation runs again in a transaction of its own, so that one failure answers one
-// request.
+// request. Its transactions run on s.writer: on a SQLite file, one dedicated connection
+// (Store.Writer), whose page cache survives its own commits, where a pooled connection
+// would drop it whenever another connection wrote since its last transaction (WAL) and
+// re-read the index pages every batch touches (see Store.Writer).
 func (s *Service) commitRotations(batch []*rotation) {
 	ctx := context.Background()
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
+	err := inTxOn(ctx, s.writer, func(tx *ent.Tx) error {
 		for _, j := range batch {
 			if err := s.rotate(ctx, tx, j); err != nil {
 				return err
@@ -295,6 +299,6 @@ func (s *Service) commitRotations(batch []*rotation) {
 		return
 	}
 	for _, j := range batch {
-		j.err = s.inTx(ctx, func(tx *ent.Tx) error { return s.rotate(ctx, tx, j) })
+		j.err = inTxOn(ctx, s.writer, func(tx *ent.Tx) error { return s.rotate(ctx, tx, j) })
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -89,6 +90,69 @@ func TestRefreshConcurrentSessions(t *testing.T) {
 	// Every final token still rotates once.
 	for _, p := range tokens {
 		mustRefresh(t, e, p.Refresh)
+	}
+}
+
+// On a SQLite file, every batch of the refresh committer runs on one dedicated
+// connection (Store.Writer), whose page cache survives its own commits. A TEMP trigger
+// lives on the one connection that created it: created on the writer, it counts every
+// child token inserted through that connection, and a connection opened later would
+// not have its table.
+func TestRefreshCommitsOnOneConnection(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t, apitest.WithDatabase("sqlite:"+filepath.Join(t.TempDir(), "auth.db")), apitest.WithoutMailer())
+	w := e.Database.Writer
+	if w == nil {
+		t.Fatal("no dedicated writer on a SQLite file database")
+	}
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TEMP TABLE rotations_here (n INTEGER)",
+		"CREATE TEMP TRIGGER count_rotations AFTER INSERT ON main.refresh_tokens BEGIN INSERT INTO rotations_here VALUES (1); END",
+	} {
+		if _, err := w.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	a := e.Register("writer")
+	const sessions, rounds = 16, 5
+	tokens := make([]string, sessions)
+	for i := range tokens {
+		_, tokens[i] = e.Login(a.Username, a.Password) // on the pool: not counted
+	}
+	// Concurrent refreshes: several batches, while the pool's connections are busy with
+	// the requests' reads.
+	var wg sync.WaitGroup
+	for i := range tokens {
+		wg.Go(func() {
+			for range rounds {
+				r := refresh(t, e, tokens[i])
+				if r.Status != http.StatusOK {
+					t.Errorf("session %d: refresh %d %s", i, r.Status, r.Body)
+					return
+				}
+				tokens[i] = str(r.Object(t)["refresh_token"])
+			}
+		})
+	}
+	wg.Wait()
+	rows, err := w.QueryContext(ctx, "SELECT count(*) FROM temp.rotations_here")
+	if err != nil {
+		t.Fatalf("the writer's temp table is gone (another connection?): %v", err)
+	}
+	var n int
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows.Close()
+	if n != sessions*rounds {
+		t.Errorf("%d of %d rotations inserted their child on the writer's connection", n, sessions*rounds)
+	}
+	// The table is the writer connection's own: the pool does not see it.
+	if _, err := e.DB.ExecContext(ctx, "DELETE FROM temp.rotations_here"); err == nil {
+		t.Errorf("the pool sees the writer's temp table: the test proves nothing")
 	}
 }
 

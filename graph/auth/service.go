@@ -38,6 +38,7 @@ type Service struct {
 	sqlite     bool
 	hot        hotSQL        // the hot paths' fixed statements (hotsql.go)
 	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
+	writer     *ent.Client   // the committer's client: Config.Writer on SQLite, else db
 	verified   verifiedCache // access tokens already verified (verified.go)
 	// unmarked are accepted mails whose "sent" mark failed (retried by the mailer).
 	unmarkedMu sync.Mutex
@@ -76,6 +77,10 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.sqlite = isSQLite(ctx, db)
+	s.writer = db
+	if s.sqlite && cfg.Writer != nil {
+		s.writer = cfg.Writer
+	}
 	s.hot = newHotSQL(!s.sqlite)
 	s.hash.m = cfg.Metrics
 	if cfg.Operator {
@@ -139,15 +144,20 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 // retried (the commit may have happened), except on SQLite, where a failed COMMIT
 // certainly did not commit. Storage failures become SERVICE_UNAVAILABLE.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	err, committing := s.tryTx(ctx, fn)
+	return inTxOn(ctx, s.db, fn)
+}
+
+// inTxOn is inTx on the given client (the refresh committer's: Config.Writer).
+func inTxOn(ctx context.Context, db *ent.Client, fn func(tx *ent.Tx) error) error {
+	err, committing := tryTx(ctx, db, fn)
 	if err != nil && (!committing || uncommitted(err)) && isTransient(err) && ctx.Err() == nil {
-		err, _ = s.tryTx(ctx, fn)
+		err, _ = tryTx(ctx, db, fn)
 	}
 	return Internal(err)
 }
 
-func (s *Service) tryTx(ctx context.Context, fn func(tx *ent.Tx) error) (err error, committing bool) {
-	tx, err := s.db.Tx(ctx)
+func tryTx(ctx context.Context, db *ent.Client, fn func(tx *ent.Tx) error) (err error, committing bool) {
+	tx, err := db.Tx(ctx)
 	if err != nil {
 		return err, false
 	}

@@ -129,6 +129,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	m := metrics.New()
 	m.WatchDB(dbh.DB)
 	s.cfg.Metrics = m
+	s.cfg.Writer = dbh.Writer // as serve: the refresh committer's dedicated SQLite connection
 	if s.sqlLimit {
 		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
 	}
