@@ -63,14 +63,13 @@ func TestDirectMeMatchesExecutor(t *testing.T) {
 	}
 
 	reqCtx := context.Background()
-	compare := func(t *testing.T, path, authz string) {
+	// same serves one request to both handlers and wants the same status, body, headers
+	// and access-log info.
+	same := func(t *testing.T, label string, newReq func() *http.Request, direct, executor http.Handler) {
 		t.Helper()
 		run := func(h http.Handler) (*httptest.ResponseRecorder, [3]string) {
-			req := httptest.NewRequestWithContext(reqCtx, http.MethodGet, rest.Prefix+path, nil)
-			if authz != "" {
-				req.Header.Set("Authorization", authz)
-			}
 			info := &graph.RequestInfo{}
+			req := newReq()
 			req = req.WithContext(graph.WithInfo(req.Context(), info))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -80,14 +79,24 @@ func TestDirectMeMatchesExecutor(t *testing.T) {
 		d, dinfo := run(direct)
 		x, xinfo := run(executor)
 		if d.Code != x.Code || !bytes.Equal(d.Body.Bytes(), x.Body.Bytes()) {
-			t.Fatalf("GET %s (%q):\ndirect   %d %s\nexecutor %d %s", path, authz, d.Code, d.Body.Bytes(), x.Code, x.Body.Bytes())
+			t.Fatalf("%s:\ndirect   %d %s\nexecutor %d %s", label, d.Code, d.Body.Bytes(), x.Code, x.Body.Bytes())
 		}
 		if fmt.Sprint(d.Header()) != fmt.Sprint(x.Header()) {
-			t.Fatalf("GET %s headers:\ndirect   %v\nexecutor %v", path, d.Header(), x.Header())
+			t.Fatalf("%s headers:\ndirect   %v\nexecutor %v", label, d.Header(), x.Header())
 		}
 		if dinfo != xinfo {
-			t.Fatalf("GET %s request info: direct %v, executor %v", path, dinfo, xinfo)
+			t.Fatalf("%s request info: direct %v, executor %v", label, dinfo, xinfo)
 		}
+	}
+	compare := func(t *testing.T, path, authz string) {
+		t.Helper()
+		same(t, fmt.Sprintf("GET %s (%q)", path, authz), func() *http.Request {
+			req := httptest.NewRequestWithContext(reqCtx, http.MethodGet, rest.Prefix+path, nil)
+			if authz != "" {
+				req.Header.Set("Authorization", authz)
+			}
+			return req
+		}, direct, executor)
 	}
 	gqlDirect := resolver.NewHandler(graph.Options{Introspection: true})
 	gqlExecutor := resolver.NewHandler(graph.Options{Introspection: true, ExecutorOnly: true})
@@ -109,30 +118,14 @@ func TestDirectMeMatchesExecutor(t *testing.T) {
 			if strings.Contains(q, "query Other") {
 				body = `{"query":` + strconv.Quote(q) + `,"operationName":"Me"}`
 			}
-			run := func(h http.Handler) (*httptest.ResponseRecorder, [3]string) {
+			same(t, fmt.Sprintf("POST /graphql %s (%q)", q, authz), func() *http.Request {
 				req := httptest.NewRequestWithContext(reqCtx, http.MethodPost, "/graphql", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				if authz != "" {
 					req.Header.Set("Authorization", authz)
 				}
-				info := &graph.RequestInfo{}
-				req = req.WithContext(graph.WithInfo(req.Context(), info))
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				route, op, uid := info.Snapshot()
-				return rec, [3]string{route, op, uid}
-			}
-			d, dinfo := run(gqlDirect)
-			x, xinfo := run(gqlExecutor)
-			if d.Code != x.Code || !bytes.Equal(d.Body.Bytes(), x.Body.Bytes()) {
-				t.Fatalf("POST /graphql %s (%q):\ndirect   %d %s\nexecutor %d %s", q, authz, d.Code, d.Body.Bytes(), x.Code, x.Body.Bytes())
-			}
-			if fmt.Sprint(d.Header()) != fmt.Sprint(x.Header()) {
-				t.Fatalf("POST /graphql %s headers:\ndirect   %v\nexecutor %v", q, d.Header(), x.Header())
-			}
-			if dinfo != xinfo {
-				t.Fatalf("POST /graphql %s request info: direct %v, executor %v", q, dinfo, xinfo)
-			}
+				return req
+			}, gqlDirect, gqlExecutor)
 		}
 	}
 	both := func(t *testing.T, authz string, want int) {
