@@ -62,7 +62,7 @@ func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, p
 	if exp.After(sessionEnd) {
 		exp = sessionEnd
 	}
-	return tx.RefreshToken.Create().SetID(uuid.New()).SetSessionID(sid).SetNillableParentID(parent).
+	return tx.RefreshToken.Create().SetID(newTokenID()).SetSessionID(sid).SetNillableParentID(parent).
 		SetTokenHash(hashToken(token)).SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
 }
 
