@@ -92,12 +92,7 @@ func BenchmarkMeGraphQLProduction(b *testing.B) {
 	a := e.Register("bench")
 	h := e.Server.Config.Handler
 	body := []byte(`{"query":"{ me { id email } }"}`)
-	benchServe(b, h, func() *http.Request {
-		r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Authorization", "Bearer "+a.Access)
-		return r
-	}, http.StatusOK)
+	benchServe(b, h, graphQLRequest(body, a.Access), http.StatusOK)
 }
 
 // BenchmarkMeGraphQL is the same read over POST /graphql.
@@ -106,12 +101,7 @@ func BenchmarkMeGraphQL(b *testing.B) {
 	a := e.Register("bench")
 	h := e.Server.Config.Handler
 	body := []byte(`{"query":"{ me { id email username fullName isVerified roles createdAt lastLogin defaultWorkspaceId } }"}`)
-	benchServe(b, h, func() *http.Request {
-		r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Authorization", "Bearer "+a.Access)
-		return r
-	}, http.StatusOK)
+	benchServe(b, h, graphQLRequest(body, a.Access), http.StatusOK)
 }
 
 // BenchmarkConfigREST is the cheapest route: the fixed cost of the REST → GraphQL path.
@@ -198,4 +188,14 @@ func BenchmarkRefreshParallel(b *testing.B) {
 			pool <- refreshOf(b, rec.Body.Bytes())
 		}
 	})
+}
+
+// graphQLRequest makes POST /graphql requests with body and a bearer token.
+func graphQLRequest(body []byte, token string) func() *http.Request {
+	return func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+token)
+		return r
+	}
 }
