@@ -63,13 +63,15 @@ func BenchmarkMeREST(b *testing.B) {
 }
 
 // production is the HTTP options serve runs with by default (cmd/authbff): a request
-// timeout, the development CORS origins, and an access log line per request through
-// slog's text handler (here into io.Discard instead of stderr).
+// timeout, the development CORS origins, and an access log line per request in slog's
+// text format, written directly as serve writes it (server.DirectLog; here into
+// io.Discard instead of stderr).
 func production() apitest.Option {
 	return apitest.WithServer(func(o *server.Options) {
 		o.RequestTimeout = 15 * time.Second
 		o.CORSOrigins = []string{"http://localhost:5173", "http://127.0.0.1:5173", "http://localhost:8080", "http://127.0.0.1:8080"}
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.AccessLogDirect = server.NewDirectLog(io.Discard, false)
 	})
 }
 

@@ -93,23 +93,16 @@ func (o Options) logRequest(r *http.Request, info *graph.RequestInfo, status int
 			return // probes and scrapes every few seconds would drown the log
 		}
 	}
+	client := auth.ClientFrom(r.Context())
+	l := accessLine{requestID: client.RequestID, clientIP: client.IP, method: r.Method, path: r.URL.Path,
+		route: route, operation: op, status: status, durationMS: float64(d.Microseconds()) / 1000, userID: uid,
+		traceID: traceID(r.Header.Get("traceparent"))}
+	if o.AccessLogDirect != nil && o.AccessLogDirect.write(time.Now(), &l) {
+		return
+	}
 	// Typed attributes (LogAttrs): the same line as Info("http", key, value, …) without
 	// boxing each value into an interface.
-	client := auth.ClientFrom(r.Context())
-	attrs := make([]slog.Attr, 0, 11)
-	attrs = append(attrs, slog.String("request_id", client.RequestID), slog.String("client_ip", client.IP),
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route))
-	if op != "" {
-		attrs = append(attrs, slog.String("operation", op))
-	}
-	attrs = append(attrs, slog.Int("status", status), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
-	if uid != "" {
-		attrs = append(attrs, slog.String("user_id", uid))
-	}
-	if t := traceID(r.Header.Get("traceparent")); t != "" {
-		attrs = append(attrs, slog.String("trace_id", t))
-	}
-	o.AccessLog.LogAttrs(context.Background(), slog.LevelInfo, "http", attrs...)
+	o.AccessLog.LogAttrs(context.Background(), slog.LevelInfo, "http", l.attrs()...)
 }
 
 // fixedRoute names a request no route table named: a known endpoint by its path, and

@@ -41,7 +41,11 @@ type Options struct {
 	// AccessLog, if set, takes the access log's lines instead of Log (serve gives it a
 	// buffered output: cmd/authbff/logwriter.go).
 	AccessLog *slog.Logger
-	Now       func() time.Time
+	// AccessLogDirect, if set, writes the access log's usual lines itself, the same bytes
+	// as AccessLog's handler would, to the same output (accesslog.go; serve sets it when
+	// AccessLog logs at Info); a line it cannot vouch for goes through AccessLog.
+	AccessLogDirect *DirectLog
+	Now             func() time.Time
 	// MaxBodyBytes caps a request body, REST and GraphQL alike (0: graph.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).

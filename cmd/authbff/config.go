@@ -17,6 +17,7 @@ import (
 
 	"authbff/graph"
 	"authbff/graph/auth"
+	"authbff/server"
 )
 
 // config is everything serve reads from AUTH_* variables (CONTRACT.md §6).
@@ -68,6 +69,9 @@ type config struct {
 	// accessLog is where the access log goes: serve's buffered log output (logwriter.go);
 	// nil: the logger serveWith is given.
 	accessLog *slog.Logger
+	// accessDirect writes accessLog's usual lines without slog (server.DirectLog), to the
+	// same output in the same format; nil: every line through accessLog.
+	accessDirect *server.DirectLog
 }
 
 // loadConfig reads the environment; every variable is optional. Bad values are errors

@@ -46,6 +46,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 	defer out.Close()
 	log := newLogger(out.Sync(), cfg.LogLevel, cfg.LogFormat)
 	cfg.accessLog = newLogger(out, cfg.LogLevel, cfg.LogFormat)
+	if cfg.accessLog.Enabled(ctx, slog.LevelInfo) {
+		cfg.accessDirect = server.NewDirectLog(out, cfg.LogFormat == "json")
+	}
 	applyMemorySettings(&cfg, log)
 	for _, u := range unknownVars(os.Environ()) {
 		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
@@ -130,6 +133,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 		Pages:            cfg.FrontendURL == "",
 		Log:              log,
 		AccessLog:        cfg.accessLog,
+		AccessLogDirect:  cfg.accessDirect,
 		TrustedProxies:   cfg.TrustedProxies,
 		CORSOrigins:      cfg.CORSOrigins,
 		Metrics:          m,
