@@ -73,7 +73,8 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	m.WatchDB(st.DB)
 	cfg.Auth.Metrics = m
 	cfg.Auth.Log = log
-	cfg.Auth.Writer = st.Writer // SQLite: refresh rotations commit on one dedicated connection
+	cfg.Auth.Writer = st.Writer       // SQLite: refresh rotations commit on one dedicated connection
+	cfg.Auth.SQLiteDB = st.SQLiteDB() // SQLite: the session check reads through the driver
 	if cfg.MailTemplates != "" {
 		cfg.Auth.MailTemplates = os.DirFS(cfg.MailTemplates)
 	}

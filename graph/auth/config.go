@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"io"
 	"io/fs"
@@ -72,6 +73,10 @@ type Config struct {
 	// rotations commit on it. nil (PostgreSQL, :memory:, or a client without a Store):
 	// they commit on the pool of the service's client.
 	Writer *ent.Client
+	// SQLiteDB is the store's SQLite pool (Store.DB), the one under the service's client:
+	// the session check reads through its driver connections directly (hotsql.go
+	// queryRowDriver). nil (PostgreSQL, or a client without a Store): through the client.
+	SQLiteDB *sql.DB
 
 	// DBTimeout bounds the service's own fixed statements (hotsql.go) as AUTH_DB_TIMEOUT
 	// bounds every statement of the ent client (0: DefaultDBTimeout).

@@ -1,12 +1,17 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -14,6 +19,7 @@ import (
 	"authbff/ent/membership"
 	"authbff/ent/session"
 	"authbff/ent/user"
+	"authbff/internal/deadline"
 )
 
 // Hot paths (issue 12). The session check behind every authenticated request, the
@@ -249,10 +255,132 @@ func (s *Service) queryRow(ctx context.Context, scan func(rowScanner) error, que
 }
 
 func (s *Service) queryRowOnce(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.DBTimeout)
-	defer cancel()
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	// The deadline comes from a queue shared by these reads (internal/deadline), not a
+	// timer per read as context.WithTimeout would start (issue 12).
+	dc := &deadline.Context{}
+	dc.Start(s.dbDeadlines, ctx, nil)
+	defer dc.Stop()
+	if s.sqliteDB != nil {
+		return queryRowDriver(dc, s.sqliteDB, scan, query, args)
+	}
+	rows, err := s.db.QueryContext(dc, query, args...)
 	return scanOne(rows, err, scan)
+}
+
+// queryRowDriver runs a one-row read on a connection of db through its driver directly
+// (SQLite: Config.SQLiteDB). database/sql's Rows watch a cancellable context from a
+// goroutine of their own (Rows.awaitDone), started for every query and woken by its
+// Close: on the session check behind every authenticated request that goroutine, its
+// scheduling and the Rows machinery were ~10% of a /me's CPU in BenchmarkMeRESTProduction
+// (issue 12). The driver (go-sqlite3) watches the context itself, without a goroutine
+// (sqlite3_interrupt from context.AfterFunc), so the read is cancelled by the deadline as
+// before. Arguments are converted as database/sql converts them (driver.Valuer, then
+// the driver's own types), and each destination is filled as Rows.Scan fills it
+// (driverRow).
+func queryRowDriver(ctx context.Context, db *sql.DB, scan func(rowScanner) error, query string, args []any) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		q, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("auth: %T is not a driver.QueryerContext", dc)
+		}
+		named := make([]driver.NamedValue, len(args))
+		for i, a := range args {
+			v, err := driver.DefaultParameterConverter.ConvertValue(a)
+			if err != nil {
+				return fmt.Errorf("auth: argument %d: %w", i+1, err)
+			}
+			named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+		}
+		rows, err := q.QueryContext(ctx, query, named)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		vals := make([]driver.Value, len(rows.Columns()))
+		if err := rows.Next(vals); err != nil {
+			if errors.Is(err, io.EOF) {
+				return sql.ErrNoRows
+			}
+			return err
+		}
+		if err := scan(driverRow(vals)); err != nil {
+			return err
+		}
+		return rows.Close()
+	})
+}
+
+// driverRow is one row of driver values, scanned as database/sql's Rows.Scan would for
+// the destinations the hot reads use: an sql.Scanner (uuid.UUID, the sql.Null types)
+// gets the value itself, *[]byte a copy, *string, *int64, *bool and *time.Time the value
+// of that type. Anything else is an error (a new destination type needs a line here).
+type driverRow []driver.Value
+
+func (r driverRow) Scan(dest ...any) error {
+	if len(dest) != len(r) {
+		return fmt.Errorf("auth: %d destinations for %d columns", len(dest), len(r))
+	}
+	for i, d := range dest {
+		v := r[i]
+		var err error
+		switch d := d.(type) {
+		case sql.Scanner:
+			err = d.Scan(v)
+		case *[]byte:
+			switch v := v.(type) {
+			case nil:
+				*d = nil
+			case []byte:
+				*d = bytes.Clone(v)
+			case string:
+				*d = []byte(v)
+			default:
+				err = fmt.Errorf("%T into *[]byte", v)
+			}
+		case *string:
+			switch v := v.(type) {
+			case string:
+				*d = v
+			case []byte:
+				*d = string(v)
+			default:
+				err = fmt.Errorf("%T into *string", v)
+			}
+		case *int64:
+			n, ok := v.(int64)
+			*d, err = n, typeErr(ok, v, "*int64")
+		case *bool:
+			switch v := v.(type) {
+			case bool:
+				*d = v
+			case int64:
+				*d = v != 0
+			default:
+				err = fmt.Errorf("%T into *bool", v)
+			}
+		case *time.Time:
+			t, ok := v.(time.Time)
+			*d, err = t, typeErr(ok, v, "*time.Time")
+		default:
+			err = fmt.Errorf("destination %T not supported", d)
+		}
+		if err != nil {
+			return fmt.Errorf("auth: scanning column %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func typeErr(ok bool, v any, into string) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf("%T into %s", v, into)
 }
 
 // scanOne reads the one row a query answers (sql.ErrNoRows when none) and closes rows:

@@ -10,6 +10,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"authbff/ent"
 	"authbff/ent/setting"
 	"authbff/graph/auth/commonpw"
+	"authbff/internal/deadline"
 )
 
 // Service is the auth domain service. It is safe for concurrent use.
@@ -40,6 +42,10 @@ type Service struct {
 	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
 	writer     *ent.Client   // the committer's client: Config.Writer on SQLite, else db
 	verified   verifiedCache // access tokens already verified (verified.go)
+	// sqliteDB is Config.SQLiteDB on SQLite (the hot reads' driver path, hotsql.go);
+	// dbDeadlines bounds those reads by Config.DBTimeout.
+	sqliteDB    *sql.DB
+	dbDeadlines *deadline.Queue
 	// unmarked are accepted mails whose "sent" mark failed (retried by the mailer).
 	unmarkedMu sync.Mutex
 	unmarked   map[uuid.UUID]sentMark
@@ -82,6 +88,10 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 		s.writer = cfg.Writer
 	}
 	s.hot = newHotSQL(!s.sqlite)
+	s.dbDeadlines = deadline.New(cfg.DBTimeout)
+	if s.sqlite {
+		s.sqliteDB = cfg.SQLiteDB
+	}
 	s.hash.m = cfg.Metrics
 	if cfg.Operator {
 		// An operator command creates no key and no secret and re-encrypts nothing, but

@@ -171,6 +171,15 @@ func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Sto
 	return st, nil
 }
 
+// SQLiteDB is DB on SQLite, nil on PostgreSQL: give it to the service as
+// Config.SQLiteDB (the session check reads through its driver connections).
+func (s *Store) SQLiteDB() *sql.DB {
+	if s.Dialect != migrations.SQLite {
+		return nil
+	}
+	return s.DB
+}
+
 // Ping checks that the database answers within timeout (readiness).
 func (s *Store) Ping(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -130,6 +130,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	m.WatchDB(dbh.DB)
 	s.cfg.Metrics = m
 	s.cfg.Writer = dbh.Writer // as serve: the refresh committer's dedicated SQLite connection
+	s.cfg.SQLiteDB = dbh.SQLiteDB()
 	if s.sqlLimit {
 		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
 	}
