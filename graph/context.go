@@ -21,14 +21,44 @@ type bearer struct {
 type bearerKey struct{}
 
 // WithBearer returns ctx carrying the raw access token of the request ("" if none).
+// When ctx carries the request's RequestInfo and no token was given yet, the token is
+// kept there and ctx itself is returned (issue 12: no context value and no copy of the
+// *http.Request per request for it).
 func WithBearer(ctx context.Context, token string) context.Context {
+	if info := InfoFrom(ctx); info != nil {
+		info.mu.Lock()
+		free := !info.hasBearer
+		if free {
+			info.hasBearer = true
+			info.bearer.token = token
+		}
+		info.mu.Unlock()
+		if free {
+			return ctx
+		}
+	}
 	return context.WithValue(ctx, bearerKey{}, &bearer{token: token})
+}
+
+// bearerFrom is the innermost token given to WithBearer, or nil.
+func bearerFrom(ctx context.Context) *bearer {
+	if b, _ := ctx.Value(bearerKey{}).(*bearer); b != nil {
+		return b
+	}
+	if info := InfoFrom(ctx); info != nil {
+		info.mu.Lock()
+		defer info.mu.Unlock()
+		if info.hasBearer {
+			return &info.bearer
+		}
+	}
+	return nil
 }
 
 // Principal authenticates the request's bearer token once per request.
 // Errors: AUTHENTICATION_FAILED.
 func (r *Resolver) Principal(ctx context.Context) (*auth.Principal, error) {
-	b, _ := ctx.Value(bearerKey{}).(*bearer)
+	b := bearerFrom(ctx)
 	if b == nil {
 		return r.Auth.Authenticate(ctx, "")
 	}

@@ -24,6 +24,9 @@ type RequestInfo struct {
 	// variables are the operation's variables as the request gave them, before coercion
 	// (the error presenter names a coercion failure from the value, not the message).
 	variables map[string]any
+	// bearer is the request's access token and its check (WithBearer), when hasBearer.
+	bearer    bearer
+	hasBearer bool
 }
 
 func (i *RequestInfo) setVariables(v map[string]any) {

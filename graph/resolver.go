@@ -159,11 +159,15 @@ func (r *Resolver) NewHandler(o Options) http.Handler {
 	// works mounted alone; RequestInfo is the server's (its access log reads it), made
 	// here only when no server did.
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := WithBearer(req.Context(), BearerToken(req.Header.Get("Authorization")))
+		ctx := req.Context()
 		if InfoFrom(ctx) == nil {
 			ctx = WithInfo(ctx, &RequestInfo{})
 		}
-		srv.ServeHTTP(w, req.WithContext(ctx))
+		ctx = WithBearer(ctx, BearerToken(req.Header.Get("Authorization")))
+		if ctx != req.Context() {
+			req = req.WithContext(ctx)
+		}
+		srv.ServeHTTP(w, req)
 	})
 }
 

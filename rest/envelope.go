@@ -109,11 +109,15 @@ func write422(w http.ResponseWriter, entries []entry) {
 
 func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	// As Set, without canonicalizing the keys and with a shared Content-Type slice
+	// (issue 12; server.securityHeaders says why sharing is safe).
+	h["Content-Type"] = contentTypeJSON
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
+
+var contentTypeJSON = []string{"application/json"}[:1:1]
 
 // WriteError writes e as the REST error envelope: the HTTP server answers its own
 // refusals (404, 405, a panic, a timeout) in the shape every /v1/auth client knows.

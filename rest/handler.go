@@ -39,7 +39,9 @@ func (a *adapter) handle(rt route, op *operation, direct graph.DirectMe) http.Ha
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The route reads its own bearer header, as /graphql does (graph.NewHandler).
 		ctx := graph.WithBearer(r.Context(), graph.BearerToken(r.Header.Get("Authorization")))
-		r = r.WithContext(ctx)
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
 		graph.InfoFrom(ctx).SetRoute(Prefix + rt.path)
 		if rt.auth {
 			if _, err := a.principal(ctx); err != nil {
