@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"strconv"
 	"sync"
@@ -260,8 +261,24 @@ func (g *directGraphQL) serve(ctx context.Context, w io.Writer, rc *graphql.Oper
 	if err != nil || !ok {
 		return false
 	}
-	writeResponse(w, &graphql.Response{Data: append(b, '}')})
+	writeData(w, append(b, '}'))
 	return true
+}
+
+// writeData writes what writeResponse writes for a Response with only Data: the
+// struct's encoder writes `{"data":`, the RawMessage as json.Marshal writes it
+// (compacted, with <, >, & and U+2028/9 escaped), and `}`; without the reflection over
+// the Response struct (issue 12).
+func writeData(w io.Writer, data []byte) {
+	enc, err := json.Marshal(json.RawMessage(data))
+	if err != nil {
+		writeResponse(w, &graphql.Response{Data: data}) // its own answer to the error
+		return
+	}
+	out := make([]byte, 0, len(enc)+len(`{"data":}`))
+	out = append(out, `{"data":`...)
+	out = append(out, enc...)
+	_, _ = w.Write(append(out, '}'))
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -42,9 +42,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	var params graphql.RawParams
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
 	if err == nil {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		err = dec.Decode(&params)
+		if q, ok := plainQueryBody(body); ok {
+			params.Query = q
+		} else {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			err = dec.Decode(&params)
+		}
 	}
 	if err != nil {
 		status, msg := http.StatusBadRequest, "The request body is not a valid GraphQL request (a JSON object with a query)."
@@ -77,6 +81,28 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// plainQueryBody reads the commonest body, {"query":"…"} and nothing else, whose string
+// has no escape, no control character and no quote, and is valid UTF-8: the query is
+// that string, exactly what json.Decoder would decode into RawParams (issue 12: the
+// decoder's reflection was ~1.5 µs of a GraphQL me). Any other body returns false and
+// goes through the decoder (TestPlainQueryBodyMatchesDecoder).
+func plainQueryBody(body []byte) (string, bool) {
+	const head, tail = `{"query":"`, `"}`
+	if len(body) < len(head)+len(tail) || string(body[:len(head)]) != head || string(body[len(body)-len(tail):]) != tail {
+		return "", false
+	}
+	q := body[len(head) : len(body)-len(tail)]
+	for _, c := range q {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(q) {
+		return "", false
+	}
+	return string(q), true
 }
 
 // maxDocumentErrors is how many errors about a document an answer lists (graphql-js
