@@ -8,8 +8,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	atlas "ariga.io/atlas/sql/migrate"
@@ -49,15 +49,26 @@ func Generate(ctx context.Context, dialect string, dev *sql.DB, dir, name string
 	return nil
 }
 
-// loadTables reads the tables of the ent schema from its source, ent/schema beside this
-// package in the module (entc builds and runs a small loader program, a few seconds;
-// once per process).
+// loadTables reads the tables of the ent schema from its source: ent/schema in the module
+// that holds the working directory (the repository root for migrations/gen, the
+// package directory for tests). entc builds and runs a small loader program, a few
+// seconds; once per process.
 var loadTables = sync.OnceValues(func() ([]*schema.Table, error) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return nil, fmt.Errorf("plan: cannot locate the ent schema")
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, err
 	}
-	g, err := entc.LoadGraph(filepath.Join(filepath.Dir(file), "..", "..", "ent", "schema"), &gen.Config{})
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil, fmt.Errorf("plan: no go.mod above the working directory: run from the repository")
+		}
+		dir = parent
+	}
+	g, err := entc.LoadGraph(filepath.Join(dir, "ent", "schema"), &gen.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("loading the ent schema: %w", err)
 	}
