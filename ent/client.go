@@ -9,8 +9,6 @@ import (
 	"log"
 	"reflect"
 
-	"authbff/ent/migrate"
-
 	"authbff/ent/auditevent"
 	"authbff/ent/invite"
 	"authbff/ent/mail"
@@ -35,8 +33,6 @@ import (
 // Client is the client that holds all ent builders.
 type Client struct {
 	config
-	// Schema is the client for creating, migrating and dropping schema.
-	Schema *migrate.Schema
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// Invite is the client for interacting with the Invite builders.
@@ -69,7 +65,6 @@ func NewClient(opts ...Option) *Client {
 }
 
 func (c *Client) init() {
-	c.Schema = migrate.NewSchema(c.driver)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Invite = NewInviteClient(c.config)
 	c.Mail = NewMailClient(c.config)

@@ -20,6 +20,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"authbff/migrations"
+	"authbff/migrations/plan"
 )
 
 // postgresURL returns a fresh database on AUTH_TEST_POSTGRES_URL's server (dropped after
@@ -97,7 +98,7 @@ func checkCurrent(t *testing.T, dialect string, dev *sql.DB) {
 		t.Fatalf("%s atlas.sum does not match the files (a migration was edited by hand?): %v", dialect, err)
 	}
 	before, _ := os.ReadDir(dir)
-	if err := migrations.Generate(context.Background(), dialect, dev, dir, "stale"); err != nil {
+	if err := plan.Generate(context.Background(), dialect, dev, dir, "stale"); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadDir(dir)

@@ -1,6 +1,9 @@
 package rest_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"testing"
 
@@ -55,5 +58,63 @@ func TestAssetsCompressed(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" ||
 		resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
 		t.Errorf("%d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// A client that does not accept gzip (or refuses it explicitly) gets the bundle as it is;
+// one that accepts it gets the stored compressed bytes, ranges included.
+func TestAssetsUncompressedAndRanges(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	want, err := web.Asset("vendor/swagger-ui/swagger-ui.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(acceptEncoding, rng string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, e.URL+"/assets/vendor/swagger-ui/swagger-ui.css", nil)
+		if acceptEncoding != "" {
+			req.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	for _, ae := range []string{"", "identity", "gzip;q=0", "br, gzip;q=0, *", "*;q=0"} {
+		resp, body := get(ae, "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, want) ||
+			resp.Header.Get("Content-Type") != "text/css; charset=utf-8" || resp.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("Accept-Encoding %q: %d %v, %d bytes (want %d as they are)", ae, resp.StatusCode, resp.Header, len(body), len(want))
+		}
+	}
+	for _, ae := range []string{"gzip", "deflate, gzip;q=0.5", "*", "x-gzip"} {
+		resp, body := get(ae, "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("Accept-Encoding %q: %d %v", ae, resp.StatusCode, resp.Header)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(plain, want) {
+			t.Errorf("Accept-Encoding %q: the gzip body does not inflate to the file (%v)", ae, err)
+		}
+	}
+	// A range of the encoded representation.
+	_, full := get("gzip", "")
+	resp, part := get("gzip", "bytes=10-19")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(part, full[10:20]) {
+		t.Errorf("range: %d %q", resp.StatusCode, part)
 	}
 }

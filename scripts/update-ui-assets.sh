@@ -2,6 +2,8 @@
 # Fetches the npm packages pinned in web/_npm/package.json (exact versions, locked by
 # web/_npm/package-lock.json) and copies their minified browser builds into web/vendor,
 # which authbff embeds (go:embed): GraphiQL + React for /playground, Swagger UI for /docs.
+# The bundles are stored gzip-compressed (reproducibly: gzip -9 -n), served as they are
+# to browsers that accept gzip (web.Assets); the licences and VERSIONS.json stay plain.
 # web/vendor/VERSIONS.json records what was copied; web's tests check it against the pins.
 #
 # To upgrade: change a version in web/_npm/package.json, run `npm install --prefix web/_npm`
@@ -22,6 +24,7 @@ cp "$nm/swagger-ui-dist/LICENSE" vendor/swagger-ui/LICENSE
 for f in vendor/graphiql/graphiql.min.js vendor/swagger-ui/swagger-ui-bundle.js vendor/graphiql/graphiql.min.css vendor/swagger-ui/swagger-ui.css; do
   sed -i -e 's|^//# sourceMappingURL=.*$||' -e 's|/\*# sourceMappingURL=[^*]*\*/||' "$f"
 done
+gzip -9 -n vendor/graphiql/*.js vendor/graphiql/*.css vendor/swagger-ui/*.js vendor/swagger-ui/*.css
 node -e '
 const v = {};
 for (const p of ["graphiql", "react", "react-dom", "swagger-ui-dist"]) {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"authbff/rest"
@@ -37,8 +36,9 @@ func (o Options) mountExplore(r chi.Router, schema *ast.Schema) error {
 		}
 	}
 	if o.Playground || o.Docs || o.Pages {
-		// gzip: the bundles shrink about 3.5 times (Swagger UI 1.8 MB -> 0.48 MB).
-		r.Method(http.MethodGet, web.AssetPrefix+"*", middleware.Compress(5, "text/javascript", "text/css")(web.Assets()))
+		// The bundles travel gzip-compressed as they are stored (web.Assets): about 3.5
+		// times smaller (Swagger UI 1.8 MB -> 0.48 MB).
+		r.Method(http.MethodGet, web.AssetPrefix+"*", web.Assets())
 	}
 	return nil
 }

@@ -12,13 +12,19 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
+	"mime"
 	"net/http"
+	"path"
+	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed vendor static
@@ -50,6 +56,14 @@ func FS() fs.FS { return files }
 
 // Assets serves the embedded scripts and styles under AssetPrefix. They change only with
 // the binary, so browsers may keep them for an hour.
+//
+// The third-party bundles are embedded gzip-compressed (vendor/**/*.gz, written by
+// scripts/update-ui-assets.sh): 0.9 MB in the binary instead of 3.5 MB, which matters
+// because the kernel keeps the whole binary resident (issue 12: idle RSS), and no CPU
+// spent compressing per request. A browser that accepts gzip gets the stored bytes
+// (ranges and conditional requests as usual); any other client gets them decompressed
+// as a stream, whole (Range ignored), in bounded memory. Our own files under static/
+// are a few KiB and are served as they are.
 func Assets() http.Handler {
 	fileServer := http.StripPrefix(AssetPrefix, http.FileServerFS(files))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,10 +72,77 @@ func Assets() http.Handler {
 			http.NotFound(w, r) // no directory listings, no licences or version files as pages
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		fileServer.ServeHTTP(w, r)
+		h := w.Header()
+		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		gz, err := files.ReadFile(name + ".gz")
+		if err != nil {
+			fileServer.ServeHTTP(w, r)
+			return
+		}
+		h.Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+		h.Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+			h.Set("Content-Encoding", "gzip")
+			http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(gz))
+			return
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			panic("web: " + name + ".gz: " + err.Error()) // the embedded file is ours: a build defect
+		}
+		if r.Method == http.MethodHead {
+			return
+		}
+		_, _ = io.Copy(w, zr)
 	})
+}
+
+// acceptsGzip reports whether Accept-Encoding values allow gzip (RFC 9110 §12.5.3):
+// "gzip" or "x-gzip" with a quality above zero, else "*" with one.
+func acceptsGzip(values []string) bool {
+	gzipQ, anyQ := -1.0, -1.0
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			q := 1.0
+			for param := range strings.SplitSeq(params, ";") {
+				k, val, ok := strings.Cut(param, "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				gzipQ = max(gzipQ, q)
+			case "*":
+				anyQ = max(anyQ, q)
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return anyQ > 0
+}
+
+// Asset returns an embedded asset's content as served to a client (a vendor bundle
+// decompressed), for tests and tools.
+func Asset(name string) ([]byte, error) {
+	if b, err := files.ReadFile(name); err == nil {
+		return b, nil
+	}
+	gz, err := files.ReadFile(name + ".gz")
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 // Page serves one of the HTML pages in static/ (name without .html) under CSP. It

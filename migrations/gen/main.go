@@ -23,7 +23,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
-	"authbff/migrations"
+	"authbff/migrations/plan"
 )
 
 func main() {
@@ -57,7 +57,7 @@ func main() {
 		log.Fatal(err)
 	}
 	lite.SetMaxOpenConns(1)
-	if err := migrations.Generate(ctx, "sqlite3", lite, filepath.Join(*dir, "sqlite"), name); err != nil {
+	if err := plan.Generate(ctx, "sqlite3", lite, filepath.Join(*dir, "sqlite"), name); err != nil {
 		log.Fatal(err)
 	}
 
@@ -66,7 +66,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer pg.Close()
-	if err := migrations.Generate(ctx, "postgres", pg, filepath.Join(*dir, "postgres"), name); err != nil {
+	if err := plan.Generate(ctx, "postgres", pg, filepath.Join(*dir, "postgres"), name); err != nil {
 		log.Fatal(err)
 	}
 	if n := count(*dir) - before; n > 0 {
