@@ -31,7 +31,7 @@ func isUnavailable(err error) bool {
 		return false
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, pgconn.ErrConnClosed):
 		return true
 	}
 	if code := pgCode(err); code != "" {
@@ -66,8 +66,14 @@ func isUnavailable(err error) bool {
 // isTransient reports whether an operation that failed with err before it committed may
 // be run again at once with a fair chance of success: a serialization failure, a
 // deadlock, or a connection the server ended (restart, failover, pg_terminate_backend).
+//
+// pgconn.ErrConnClosed: pgx found its connection closed (the server ended it) before it
+// sent anything, e.g. when it first drops statements its cache invalidated ("failed to
+// deallocate cached statement(s): conn closed"); database/sql reports that race as such
+// rather than as driver.ErrBadConn (seen once in a few dozen runs of
+// TestFaultBackendsTerminatedUnderLoad, as a 500).
 func isTransient(err error) bool {
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) {
 		return true
 	}
 	switch code := pgCode(err); {
