@@ -236,7 +236,7 @@ func (t *timedRequest) finish() {
 	// headers as slices (the map itself is not shared).
 	graph.InfoFrom(r.Context()).SetHeader(nil)
 	tw.mu.Lock()
-	tw.h = make(http.Header)
+	tw.h = nil
 	tw.mu.Unlock()
 	if a.buf.Cap() <= 64<<10 {
 		clear(a.h)
@@ -271,6 +271,9 @@ type timeoutWriter struct {
 func (t *timeoutWriter) Header() http.Header {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.h == nil { // the answer was copied out and its map reused: a map of its own
+		t.h = make(http.Header)
+	}
 	return t.h
 }
 
