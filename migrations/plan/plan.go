@@ -24,7 +24,11 @@ import (
 // empty database of the dialect ("sqlite3" or "postgres"): atlas replays the directory on
 // it and diffs the result against the ent schema. Nothing is written when they agree.
 func Generate(ctx context.Context, dialect string, dev *sql.DB, dir, name string) error {
-	tables, err := loadTables()
+	g, err := loadGraph()
+	if err != nil {
+		return err
+	}
+	tables, err := g.Tables() // fresh ones each time: NamedDiff modifies what it is given
 	if err != nil {
 		return err
 	}
@@ -49,11 +53,11 @@ func Generate(ctx context.Context, dialect string, dev *sql.DB, dir, name string
 	return nil
 }
 
-// loadTables reads the tables of the ent schema from its source: ent/schema in the module
+// loadGraph reads the ent schema from its source: ent/schema in the module
 // that holds the working directory (the repository root for migrations/gen, the
 // package directory for tests). entc builds and runs a small loader program, a few
 // seconds; once per process.
-var loadTables = sync.OnceValues(func() ([]*schema.Table, error) {
+var loadGraph = sync.OnceValues(func() (*gen.Graph, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return nil, err
@@ -72,5 +76,5 @@ var loadTables = sync.OnceValues(func() ([]*schema.Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the ent schema: %w", err)
 	}
-	return g.Tables()
+	return g, nil
 })
