@@ -50,6 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, std s
 		cfg.accessDirect = server.NewDirectLog(out, cfg.LogFormat == "json")
 	}
 	applyMemorySettings(&cfg, log)
+	keepCHeap()
 	for _, u := range unknownVars(os.Environ()) {
 		log.Warn("unknown variable ignored: "+u[0]+"; did you mean "+u[1]+"?", "variable", u[0], "closest", u[1])
 	}

@@ -25,7 +25,13 @@ type DBOptions struct {
 	// MaxConns caps open connections per process (PostgreSQL default 25: three replicas
 	// stay under PostgreSQL's default max_connections of 100, whatever the core count).
 	MaxConns int
-	// MaxIdleConns is how many idle connections are kept (default: MaxConns / 2).
+	// MaxIdleConns is how many idle connections are kept (default: MaxConns / 2 on
+	// PostgreSQL, where an idle connection holds a server backend; all of them on SQLite,
+	// where it holds a file handle, its page cache and its prepared statements: closing
+	// the ones over half after every burst and opening them again on the next one made
+	// each new connection read the schema and refill its caches, which cost refresh
+	// under 64 clients up to half its throughput and 2.7x the floor's CPU per request,
+	// varying from run to run with the churn; issue 12).
 	MaxIdleConns int
 	// ConnMaxLifetime recycles connections (default 30m: a failover or a DNS change is
 	// picked up without a restart); ConnMaxIdleTime closes idle ones (default 5m).
@@ -51,7 +57,10 @@ func (o DBOptions) withDefaults(postgres bool, cpus int) DBOptions {
 		}
 	}
 	if o.MaxIdleConns <= 0 {
-		o.MaxIdleConns = max(o.MaxConns/2, 1)
+		o.MaxIdleConns = o.MaxConns
+		if postgres {
+			o.MaxIdleConns = max(o.MaxConns/2, 1)
+		}
 	}
 	if o.ConnMaxLifetime <= 0 {
 		o.ConnMaxLifetime = 30 * time.Minute
