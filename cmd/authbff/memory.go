@@ -22,14 +22,21 @@ const gcPercent = 200
 // only for the next hash to fault them in again (issue 12: ~400 page faults and ~9 ms
 // of CPU more per login than the floor, whose GOGC is 100). At 2x the dead blocks are
 // reused while still resident: in the load harness login went from 0.71 to 0.92 of the
-// floor and its peak RSS from 188 to 160 MiB. Set back when the last hash ends, so page
-// views between logins keep gcPercent.
-const gcPercentHashing = 100
+// floor and its peak RSS from 188 to 160 MiB. Not 100 but 90: at 2x, the running hash's
+// block plus the service's own ~2 MiB put the pacer's goal just above two blocks, so a
+// third was allocated before each collection (gctrace: 59 MB heaps where the floor,
+// with a smaller heap, collects at 38); at 1.9x the goal lands below (login 0.82-0.84
+// -> 0.89 of the floor, CPU per login 1.14-1.18x -> 1.09-1.10x, peak after the login
+// case 152-154 -> 133-135 MiB, two same-moment pairs of harness runs). Set back when the
+// last hash ends, so page views between logins keep gcPercent.
+const gcPercentHashing = 90
 
 // memoryLimit is the soft memory limit serve sets (debug.SetMemoryLimit) when neither
-// AUTH_MEMORY_LIMIT nor GOMEMLIMIT gives one: 64 MiB for the service itself plus twice
-// the memory of the password hashes that may run at once (AUTH_HASH_MEMORY_KIB x one
-// hash slot per CPU). With the defaults on 2 CPUs that is 140 MiB.
+// AUTH_MEMORY_LIMIT nor GOMEMLIMIT gives one: 40 MiB for the service itself (its live
+// heap is a few MiB) plus twice the memory of the password hashes that may run at once
+// (AUTH_HASH_MEMORY_KIB x one hash slot per CPU): the running blocks and as many dead
+// ones. With the defaults on 2 CPUs that is 116 MiB (it was 64 MiB + the same, 140 MiB,
+// which let the peak RSS of a login burst reach 150-180 MiB; issue 12).
 // The collector works harder as the heap nears it, so bursts of logins (each waiting
 // for one of the hash slots) stay bounded instead of growing the heap to 2x its peak.
 func memoryLimit(cfg auth.Config) int64 {
@@ -40,7 +47,7 @@ func memoryLimit(cfg auth.Config) int64 {
 	if kib == 0 {
 		kib = auth.DefaultHashParams.MemoryKiB
 	}
-	return 64<<20 + 2*int64(conc)*int64(kib)<<10
+	return 40<<20 + 2*int64(conc)*int64(kib)<<10
 }
 
 // applyMemorySettings sets the runtime's GC percent and memory limit from the

@@ -37,9 +37,9 @@ func TestMemoryLimitConfig(t *testing.T) {
 
 func TestDefaultMemoryLimit(t *testing.T) {
 	t.Parallel()
-	// 64 MiB + 2 x (hash slots x hash memory): 2 slots of 19 MiB -> 140 MiB.
+	// 40 MiB + 2 x (hash slots x hash memory): 2 slots of 19 MiB -> 116 MiB.
 	got := memoryLimit(auth.Config{HashConcurrency: 2, Hash: auth.HashParams{MemoryKiB: 19456, Time: 2, Threads: 1}})
-	if want := int64(64<<20 + 2*2*19456<<10); got != want {
+	if want := int64(40<<20 + 2*2*19456<<10); got != want {
 		t.Errorf("memoryLimit = %d, want %d", got, want)
 	}
 }
