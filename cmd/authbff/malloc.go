@@ -1,7 +1,18 @@
+//go:build linux
+
 package main
 
 /*
 #include <malloc.h>
+
+// glibc has M_TRIM_THRESHOLD; a C library without it (musl) keeps its own policy.
+static void keep_c_heap(int bytes) {
+#ifdef M_TRIM_THRESHOLD
+	mallopt(M_TRIM_THRESHOLD, bytes);
+#else
+	(void)bytes;
+#endif
+}
 */
 import "C"
 
@@ -20,6 +31,4 @@ import "C"
 const cMallocTrimThreshold = 32 << 20
 
 // keepCHeap sets cMallocTrimThreshold (once, at start, before the database opens).
-func keepCHeap() {
-	C.mallopt(C.M_TRIM_THRESHOLD, C.int(cMallocTrimThreshold))
-}
+func keepCHeap() { C.keep_c_heap(C.int(cMallocTrimThreshold)) }

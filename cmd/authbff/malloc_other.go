@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// keepCHeap is a no-op where the C library is not glibc's (malloc.go).
+func keepCHeap() {}
