@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"authbff/graph/auth"
+	"authbff/internal/header"
 )
 
 // postTransport is gqlgen's POST transport without its one flaw for an auth service:
@@ -37,7 +38,7 @@ func (postTransport) Supports(r *http.Request) bool {
 
 func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
-	w.Header()["Content-Type"] = contentTypeJSON // Set, without its key canonicalization and allocation
+	w.Header()["Content-Type"] = header.JSON // Set, without its key canonicalization and allocation
 	start := graphql.Now()
 	var params graphql.RawParams
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
@@ -125,10 +126,6 @@ func codeForStatus(status int) string {
 	}
 	return string(auth.CodeBadRequest)
 }
-
-// contentTypeJSON is shared by answers (len == cap: an Add copies; nothing writes a
-// header's slice in place).
-var contentTypeJSON = []string{"application/json"}[:1:1]
 
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	b, err := json.Marshal(resp)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"authbff/graph/auth"
+	"authbff/internal/header"
 	"authbff/rest/pyjson"
 )
 
@@ -110,14 +111,12 @@ func write422(w http.ResponseWriter, entries []entry) {
 func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	// As Set, without canonicalizing the keys and with a shared Content-Type slice
-	// (issue 12; server.securityHeaders says why sharing is safe).
-	h["Content-Type"] = contentTypeJSON
+	// (package header says why sharing is safe).
+	h["Content-Type"] = header.JSON
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
-
-var contentTypeJSON = []string{"application/json"}[:1:1]
 
 // WriteError writes e as the REST error envelope: the HTTP server answers its own
 // refusals (404, 405, a panic, a timeout) in the shape every /v1/auth client knows.
