@@ -145,7 +145,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ConnMaxLifetime: p.duration("AUTH_DB_CONN_MAX_LIFETIME", 30*time.Minute),
 		ConnMaxIdleTime: p.duration("AUTH_DB_CONN_MAX_IDLE_TIME", 5*time.Minute),
 	}
-	c.Auth.DBTimeout = c.DB.Timeout // the service's own fixed statements (hotsql.go)
 	c.LimitStore = p.oneOf("AUTH_RATE_LIMIT_STORE", "auto", "auto", "memory", "database")
 	c.MetricsAddr = p.str("AUTH_METRICS_ADDR", "")
 	c.RequestTimeout = p.duration("AUTH_REQUEST_TIMEOUT", 15*time.Second)

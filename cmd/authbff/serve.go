@@ -74,8 +74,7 @@ func serveWith(ctx context.Context, cfg config, log *slog.Logger, ready chan<- s
 	m.WatchDB(st.DB)
 	cfg.Auth.Metrics = m
 	cfg.Auth.Log = log
-	cfg.Auth.Writer = st.Writer       // SQLite: refresh rotations commit on one dedicated connection
-	cfg.Auth.SQLiteDB = st.SQLiteDB() // SQLite: the session check reads through the driver
+	cfg.Auth.Store = st // its SQLite writer and driver path, and the AUTH_DB_TIMEOUT deadlines
 	if cfg.MailTemplates != "" {
 		cfg.Auth.MailTemplates = os.DirFS(cfg.MailTemplates)
 	}

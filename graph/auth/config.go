@@ -2,7 +2,6 @@ package auth
 
 import (
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,7 +10,6 @@ import (
 	"runtime"
 	"time"
 
-	"authbff/ent"
 	"authbff/metrics"
 )
 
@@ -69,18 +67,15 @@ type Config struct {
 	// login until a password reset (0: 100, NIST SP 800-63B-4 §3.2.2).
 	LockoutThreshold int
 
-	// Writer is the store's dedicated SQLite write connection (Store.Writer): refresh
-	// rotations commit on it. nil (PostgreSQL, :memory:, or a client without a Store):
-	// they commit on the pool of the service's client.
-	Writer *ent.Client
-	// SQLiteDB is the store's SQLite pool (Store.DB), the one under the service's client:
-	// the session check reads through its driver connections directly (hotsql.go
-	// queryRowDriver). nil (PostgreSQL, or a client without a Store): through the client.
-	SQLiteDB *sql.DB
-
-	// DBTimeout bounds the service's own fixed statements (hotsql.go) as AUTH_DB_TIMEOUT
-	// bounds every statement of the ent client (0: DefaultDBTimeout).
-	DBTimeout time.Duration
+	// Store is the store the service's client comes from (Open), when there is one. The
+	// service takes three things from it: the dedicated SQLite write connection the
+	// refresh committer commits on (Store.Writer), the SQLite pool whose driver
+	// connections the session check reads through (Store.SQLiteDB, hotsql.go
+	// queryRowDriver), and the deadline queue of AUTH_DB_TIMEOUT (Store.Deadlines), which
+	// bounds the service's own fixed statements as it bounds every statement of the
+	// client: one bound, one mechanism. nil (a client made without a Store): the client's
+	// pool for all of it, and reads bounded by DefaultDBTimeout.
+	Store *Store
 
 	// Metrics counts logins, rate-limit refusals, the hash queue and the outbox (nil: none).
 	Metrics *metrics.Set
@@ -130,7 +125,6 @@ func DefaultConfig() Config {
 		RateLimits:        maps.Clone(DefaultLimits),
 		LockoutThreshold:  100,
 		AuditRetention:    DefaultAuditRetention,
-		DBTimeout:         DefaultDBTimeout,
 	}
 }
 
@@ -175,9 +169,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HashConcurrency <= 0 {
 		c.HashConcurrency = runtime.NumCPU()
-	}
-	if c.DBTimeout <= 0 {
-		c.DBTimeout = d.DBTimeout
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = d.MaxSessions

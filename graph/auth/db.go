@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"authbff/internal/deadline"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -93,21 +94,34 @@ func postgresDSN(raw string, timeout time.Duration) string {
 // under a deadline, so that a frozen database makes a request fail in bounded time
 // instead of hanging. A read outside a transaction that meets a connection the server
 // ended is run once more (database/sql then picks another connection).
+//
+// The deadline is AUTH_DB_TIMEOUT, kept by the store's deadline.Queue (Store.Deadlines):
+// the same queue bounds the service's own fixed reads (hotsql.go queryRowOnce) and the
+// rate-limit store, so the bound has one mechanism and one timer instead of a
+// context.WithTimeout (a runtime timer set and stopped) per statement.
 type deadlineDriver struct {
 	dialect.Driver
-	timeout time.Duration
+	q *deadline.Queue
+}
+
+// bounded returns ctx bounded by q; its Stop must be called when the work ends, as the
+// CancelFunc of context.WithTimeout.
+func bounded(q *deadline.Queue, ctx context.Context) *deadline.Context {
+	dc := &deadline.Context{}
+	dc.Start(q, ctx, nil)
+	return dc
 }
 
 func (d deadlineDriver) Exec(ctx context.Context, query string, args, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	return d.Driver.Exec(ctx, query, args, v)
+	dc := bounded(d.q, ctx)
+	defer dc.Stop()
+	return d.Driver.Exec(dc, query, args, v)
 }
 
 func (d deadlineDriver) Query(ctx context.Context, query string, args, v any) error {
-	err := queryWithDeadline(ctx, d.Driver, d.timeout, query, args, v)
+	err := queryWithDeadline(ctx, d.Driver, d.q, query, args, v)
 	if err != nil && isTransient(err) && isRead(query) && ctx.Err() == nil {
-		err = queryWithDeadline(ctx, d.Driver, d.timeout, query, args, v)
+		err = queryWithDeadline(ctx, d.Driver, d.q, query, args, v)
 	}
 	return err
 }
@@ -121,15 +135,14 @@ func (d deadlineDriver) ExecContext(ctx context.Context, query string, args ...a
 	if !ok {
 		return nil, fmt.Errorf("ExecContext: not supported by %T", d.Driver)
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	return ex.ExecContext(ctx, query, args...)
+	dc := bounded(d.q, ctx)
+	defer dc.Stop()
+	return ex.ExecContext(dc, query, args...)
 }
 
 // QueryContext serves the service's fixed reads (hotsql.go: Client.QueryContext). The
-// rows are read after it returns, so the deadline cannot be set here without a timer
-// outliving the call: the caller bounds it (Service.queryRow runs under
-// Config.DBTimeout, the same AUTH_DB_TIMEOUT).
+// rows are read after it returns, so the deadline cannot end here: the caller bounds
+// the read with the same queue (Service.queryRowOnce).
 func (d deadlineDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	q, ok := d.Driver.(interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
@@ -147,28 +160,28 @@ func isRead(query string) bool {
 
 // queryWithDeadline keeps the deadline alive until the rows are closed: they are read
 // after Query returns.
-func queryWithDeadline(ctx context.Context, drv dialect.ExecQuerier, timeout time.Duration, query string, args, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	if err := drv.Query(ctx, query, args, v); err != nil {
-		cancel()
+func queryWithDeadline(ctx context.Context, drv dialect.ExecQuerier, q *deadline.Queue, query string, args, v any) error {
+	dc := bounded(q, ctx)
+	if err := drv.Query(dc, query, args, v); err != nil {
+		dc.Stop()
 		return err
 	}
 	if rows, ok := v.(*entsql.Rows); ok && rows.ColumnScanner != nil {
-		rows.ColumnScanner = cancelOnClose{rows.ColumnScanner, cancel}
+		rows.ColumnScanner = stopOnClose{rows.ColumnScanner, dc}
 	} else {
-		cancel()
+		dc.Stop()
 	}
 	return nil
 }
 
-type cancelOnClose struct {
+type stopOnClose struct {
 	entsql.ColumnScanner
-	cancel context.CancelFunc
+	dc *deadline.Context
 }
 
-func (c cancelOnClose) Close() error {
+func (c stopOnClose) Close() error {
 	err := c.ColumnScanner.Close()
-	c.cancel()
+	c.dc.Stop()
 	return err
 }
 
@@ -178,37 +191,37 @@ func (d deadlineDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 
 // BeginTx starts a transaction whose whole life, COMMIT included, is bounded.
 func (d deadlineDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	dc := bounded(d.q, ctx)
 	var tx dialect.Tx
 	var err error
 	if b, ok := d.Driver.(interface {
 		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
 	}); ok {
-		tx, err = b.BeginTx(ctx, opts)
+		tx, err = b.BeginTx(dc, opts)
 	} else {
-		tx, err = d.Driver.Tx(ctx)
+		tx, err = d.Driver.Tx(dc)
 	}
 	if err != nil {
-		cancel()
+		dc.Stop()
 		return nil, err
 	}
-	return &deadlineTx{Tx: tx, cancel: cancel, timeout: d.timeout}, nil
+	return &deadlineTx{Tx: tx, dc: dc, q: d.q}, nil
 }
 
 type deadlineTx struct {
 	dialect.Tx
-	cancel  context.CancelFunc
-	timeout time.Duration
+	dc *deadline.Context // the whole transaction's
+	q  *deadline.Queue
 }
 
 func (t *deadlineTx) Exec(ctx context.Context, query string, args, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
-	return t.Tx.Exec(ctx, query, args, v)
+	dc := bounded(t.q, ctx)
+	defer dc.Stop()
+	return t.Tx.Exec(dc, query, args, v)
 }
 
 func (t *deadlineTx) Query(ctx context.Context, query string, args, v any) error {
-	return queryWithDeadline(ctx, t.Tx, t.timeout, query, args, v)
+	return queryWithDeadline(ctx, t.Tx, t.q, query, args, v)
 }
 
 // ExecContext and QueryContext serve the fixed statements of the hot paths inside a
@@ -221,9 +234,9 @@ func (t *deadlineTx) ExecContext(ctx context.Context, query string, args ...any)
 	if !ok {
 		return nil, fmt.Errorf("ExecContext: not supported by %T", t.Tx)
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
-	return ex.ExecContext(ctx, query, args...)
+	dc := bounded(t.q, ctx)
+	defer dc.Stop()
+	return ex.ExecContext(dc, query, args...)
 }
 
 func (t *deadlineTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -237,12 +250,12 @@ func (t *deadlineTx) QueryContext(ctx context.Context, query string, args ...any
 }
 
 func (t *deadlineTx) Commit() error {
-	defer t.cancel()
+	defer t.dc.Stop()
 	return t.Tx.Commit()
 }
 
 func (t *deadlineTx) Rollback() error {
-	defer t.cancel()
+	defer t.dc.Stop()
 	return t.Tx.Rollback()
 }
 

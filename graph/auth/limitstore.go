@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"authbff/internal/deadline"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -18,14 +19,14 @@ import (
 // new theoretical arrival time and whether the attempt was allowed. Times come from the
 // service clock (replicas' clocks are assumed in sync, as for token expiry).
 type SQLLimitStore struct {
-	db      *sql.DB
-	timeout time.Duration
-	take    string
+	db        *sql.DB
+	deadlines *deadline.Queue // the store's AUTH_DB_TIMEOUT (Store.Deadlines)
+	take      string
 }
 
 // NewSQLLimitStore returns a LimitStore on d's rate_limits table.
 func NewSQLLimitStore(d *Store) *SQLLimitStore {
-	s := &SQLLimitStore{db: d.DB, timeout: d.Timeout, take: pgTake}
+	s := &SQLLimitStore{db: d.DB, deadlines: d.Deadlines, take: pgTake}
 	if d.limits != nil {
 		s.db = d.limits
 	}
@@ -57,8 +58,9 @@ func limitKey(key string) string {
 
 // Take implements LimitStore.
 func (s *SQLLimitStore) Take(ctx context.Context, key string, l Limit, cost int, now time.Time) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
+	dc := bounded(s.deadlines, ctx)
+	defer dc.Stop()
+	ctx = dc
 	interval := l.Window / time.Duration(l.N)
 	nowUS := now.UnixMicro()
 	id := limitKey(key)
@@ -90,16 +92,18 @@ func (s *SQLLimitStore) Take(ctx context.Context, key string, l Limit, cost int,
 
 // Reset implements LimitStore.
 func (s *SQLLimitStore) Reset(ctx context.Context, key string) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
+	dc := bounded(s.deadlines, ctx)
+	defer dc.Stop()
+	ctx = dc
 	_, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE id = $1`, limitKey(key))
 	return err
 }
 
 // Sweep deletes the buckets that are back to full (the janitor calls it).
 func (s *SQLLimitStore) Sweep(ctx context.Context, now time.Time) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
+	dc := bounded(s.deadlines, ctx)
+	defer dc.Stop()
+	ctx = dc
 	res, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE tat < $1`, now.UnixMicro())
 	if err != nil {
 		return 0, err

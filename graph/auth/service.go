@@ -41,8 +41,9 @@ type Service struct {
 	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
 	writer     *ent.Client   // the committer's client: Config.Writer on SQLite, else db
 	verified   verifiedCache // access tokens already verified (verified.go)
-	// sqliteDB is Config.SQLiteDB on SQLite (the hot reads' driver path, hotsql.go);
-	// dbDeadlines bounds those reads by Config.DBTimeout.
+	// sqliteDB is the store's SQLite pool (the hot reads' driver path, hotsql.go);
+	// dbDeadlines is the store's AUTH_DB_TIMEOUT queue (Store.Deadlines), which bounds
+	// those reads as it bounds the client's statements.
 	sqliteDB    *sql.DB
 	dbDeadlines *deadline.Queue
 	// unmarked are accepted mails whose "sent" mark failed (retried by the mailer).
@@ -83,13 +84,18 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	}
 	s.sqlite = isSQLite(ctx, db)
 	s.writer = db
-	if s.sqlite && cfg.Writer != nil {
-		s.writer = cfg.Writer
-	}
 	s.hot = newHotSQL(!s.sqlite)
-	s.dbDeadlines = deadline.New(cfg.DBTimeout)
-	if s.sqlite {
-		s.sqliteDB = cfg.SQLiteDB
+	if st := cfg.Store; st != nil {
+		if s.sqlite && st.Writer != nil {
+			s.writer = st.Writer
+		}
+		if s.sqlite {
+			s.sqliteDB = st.SQLiteDB()
+		}
+		s.dbDeadlines = st.Deadlines
+	}
+	if s.dbDeadlines == nil {
+		s.dbDeadlines = deadline.New(DefaultDBTimeout)
 	}
 	s.hash.m = cfg.Metrics
 	if cfg.Operator {

@@ -20,6 +20,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // SQLite driver "sqlite3"
 
 	"authbff/ent"
+	"authbff/internal/deadline"
 	"authbff/migrations"
 )
 
@@ -31,8 +32,11 @@ type Store struct {
 	// Name is the database as messages name it: the absolute SQLite path, or the
 	// PostgreSQL URL with its password hidden.
 	Name string
-	// Timeout bounds every call of Client (AUTH_DB_TIMEOUT).
-	Timeout time.Duration
+	// Timeout is AUTH_DB_TIMEOUT, and Deadlines the queue that keeps it: every call of
+	// Client and Writer, the service's fixed statements (Config.Store) and the rate-limit
+	// store run under it (internal/deadline: one timer for all of them).
+	Timeout   time.Duration
+	Deadlines *deadline.Queue
 	// Writer is an ent client over one dedicated connection of a SQLite file database
 	// (nil on PostgreSQL and on :memory:), under the same deadlines as Client: the
 	// refresh committer writes on it (give it to the service as Config.Writer).
@@ -86,6 +90,7 @@ func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Sto
 	var drv *entsql.Driver
 	var limits *sql.DB
 	o = o.withDefaults(strings.HasPrefix(url, "postgres"), runtime.NumCPU())
+	st.Timeout, st.Deadlines = o.Timeout, deadline.New(o.Timeout)
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -136,7 +141,7 @@ func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Sto
 			wdb.SetMaxIdleConns(1)
 			wdb.SetConnMaxLifetime(0)
 			wdb.SetConnMaxIdleTime(0)
-			st.Writer = ent.NewClient(ent.Driver(deadlineDriver{Driver: entsql.OpenDB(dialect.SQLite, wdb), timeout: o.Timeout}))
+			st.Writer = ent.NewClient(ent.Driver(deadlineDriver{Driver: entsql.OpenDB(dialect.SQLite, wdb), q: st.Deadlines}))
 		}
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db, err := sql.Open("pgx", postgresDSN(url, o.Timeout))
@@ -160,8 +165,8 @@ func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Sto
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL must start with sqlite: or postgres://")
 	}
-	st.Client = ent.NewClient(ent.Driver(deadlineDriver{Driver: drv, timeout: o.Timeout}))
-	st.Timeout, st.limits = o.Timeout, limits
+	st.Client = ent.NewClient(ent.Driver(deadlineDriver{Driver: drv, q: st.Deadlines}))
+	st.limits = limits
 	pctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	if err := st.DB.PingContext(pctx); err != nil {

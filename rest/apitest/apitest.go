@@ -129,8 +129,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	m := metrics.New()
 	m.WatchDB(dbh.DB)
 	s.cfg.Metrics = m
-	s.cfg.Writer = dbh.Writer // as serve: the refresh committer's dedicated SQLite connection
-	s.cfg.SQLiteDB = dbh.SQLiteDB()
+	s.cfg.Store = dbh // as serve: the SQLite writer and driver path, the AUTH_DB_TIMEOUT deadlines
 	if s.sqlLimit {
 		s.cfg.LimitStore = auth.NewSQLLimitStore(dbh)
 	}
