@@ -33,7 +33,7 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 		return Tokens{}, err
 	}
 	cl := ClientFrom(ctx)
-	sid := uuid.New()
+	sid := newOrderedID()
 	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).
 		SetCreatedAt(now).SetLastUsedAt(now).SetExpiresAt(now.Add(s.cfg.SessionMaxAge)).
 		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512))
@@ -43,11 +43,8 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 	if err := s.evictSessions(ctx, tx, u.ID, now); err != nil {
 		return Tokens{}, err
 	}
-	refresh, err := newOpaqueToken(s.cfg.Rand)
+	refresh, err := s.storeRefresh(ctx, tx, sid, now, now.Add(s.cfg.SessionMaxAge))
 	if err != nil {
-		return Tokens{}, err
-	}
-	if err := s.storeRefresh(ctx, tx, sid, nil, refresh, now, now.Add(s.cfg.SessionMaxAge)); err != nil {
 		return Tokens{}, err
 	}
 	access, err := s.issueAccess(u.ID, sid, org, u.Roles, now)
@@ -57,13 +54,21 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: TokenType, ExpiresIn: s.ExpiresIn(), sessionID: sid}, nil
 }
 
-func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, parent *uuid.UUID, token string, now, sessionEnd time.Time) error {
+// storeRefresh stores the first refresh token of session sid and returns it: its row's
+// id and 256 random bits (tokens.go), stored as the SHA-256 of the token.
+func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, now, sessionEnd time.Time) (string, error) {
 	exp := now.Add(s.cfg.RefreshTTL)
 	if exp.After(sessionEnd) {
 		exp = sessionEnd
 	}
-	return tx.RefreshToken.Create().SetID(newTokenID()).SetSessionID(sid).SetNillableParentID(parent).
-		SetTokenHash(hashToken(token)).SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+	id := newOrderedID()
+	token, err := newRefreshToken(s.cfg.Rand, id)
+	if err != nil {
+		return "", err
+	}
+	err = tx.RefreshToken.Create().SetID(id).SetSessionID(sid).SetSecretHash(hashToken(token)).
+		SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+	return token, err
 }
 
 // evictSessions ends the oldest live sessions of a user beyond MaxSessions.
