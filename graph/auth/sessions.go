@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,6 +71,21 @@ func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, n
 		SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
 	return token, err
 }
+
+// NewRefreshRow returns a refresh token of the format storeRefresh writes, for fixtures
+// that insert sessions without logging in (cmd/seed): the id of its row, the token, and
+// the secret_hash the row stores (its token_hash stays NULL).
+func NewRefreshRow(r io.Reader) (id uuid.UUID, token string, secretHash []byte, err error) {
+	id = newOrderedID()
+	if token, err = newRefreshToken(r, id); err != nil {
+		return uuid.Nil, "", nil, err
+	}
+	return id, token, hashToken(token), nil
+}
+
+// NewSessionID is the id a new session gets (time-ordered: newOrderedID), for fixtures
+// that insert sessions without logging in (cmd/seed).
+func NewSessionID() uuid.UUID { return newOrderedID() }
 
 // evictSessions ends the oldest live sessions of a user beyond MaxSessions.
 func (s *Service) evictSessions(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
