@@ -137,7 +137,7 @@ func TestTokensNeverStoredOrLoggedInClear(t *testing.T) {
 		}
 		for _, h := range hashes {
 			if len(h) < 32 {
-				t.Errorf("token_hash of %d bytes, want a hash", len(h))
+				t.Errorf("a stored token hash of %d bytes, want a SHA-256", len(h))
 			}
 			for _, s := range secrets {
 				for _, f := range s.forms() {
