@@ -13,6 +13,14 @@ static void keep_c_heap(int bytes) {
 	(void)bytes;
 #endif
 }
+
+// glibc's malloc_trim hands free pages of every arena back to the kernel; other C
+// libraries have their own policy.
+static void trim_c_heap(void) {
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
 */
 import "C"
 
@@ -32,3 +40,8 @@ const cMallocTrimThreshold = 32 << 20
 
 // keepCHeap sets cMallocTrimThreshold (once, at start, before the database opens).
 func keepCHeap() { C.keep_c_heap(C.int(cMallocTrimThreshold)) }
+
+// trimCHeap hands the C heap's free pages back to the kernel once, after start: what
+// the start-up's SQLite connections (migrations, the checks before serving) freed stays
+// mapped under cMallocTrimThreshold otherwise, and an idle process would keep it.
+func trimCHeap() { C.trim_c_heap() }

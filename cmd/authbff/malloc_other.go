@@ -4,3 +4,6 @@ package main
 
 // keepCHeap is a no-op where the C library is not glibc's (malloc.go).
 func keepCHeap() {}
+
+// trimCHeap is a no-op where the C library is not glibc's (malloc.go).
+func trimCHeap() {}

@@ -83,4 +83,7 @@ func applyMemorySettings(cfg *config, log *slog.Logger) {
 // document being built. Without it the idle process kept it all (RSS ~80 MiB after
 // start, issue 12), since an idle heap never reaches its next collection. Once, before
 // the listener opens: a forced collection of a small heap (a few ms).
-func releaseStartupMemory() { debug.FreeOSMemory() }
+func releaseStartupMemory() {
+	debug.FreeOSMemory()
+	trimCHeap()
+}

@@ -21,7 +21,6 @@ import (
 
 	"authbff/ent"
 	"authbff/ent/setting"
-	"authbff/graph/auth/commonpw"
 	"authbff/internal/deadline"
 )
 
@@ -106,7 +105,6 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	if err := s.initKeys(ctx); err != nil {
 		return nil, err
 	}
-	commonpw.Count() // load the blocklist now, not on the first registration
 	if s.refreshKey, err = s.loadSecret(ctx, settingRefreshKey); err != nil {
 		return nil, err
 	}

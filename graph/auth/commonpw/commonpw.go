@@ -5,8 +5,8 @@
 //
 // The list of common passwords is embedded (passwords.txt.gz, 100,000
 // entries; see SOURCE.md for where it comes from and how it was made). It is
-// decompressed and indexed once, on first use; call Count at start-up to pay
-// that cost (a few tens of milliseconds) before the first request instead.
+// decompressed once, on first use (a few milliseconds, once per process, next
+// to the argon2id hash of the password being set).
 //
 // The list holds only entries of at least 8 characters, because the length
 // policy (8–128 code points, CONTRACT §4) refuses shorter passwords before
@@ -18,8 +18,9 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -40,95 +41,79 @@ var passwordsGz []byte
 
 var (
 	loadOnce sync.Once
-	// text is the decompressed list (sorted, one entry per line) and ends holds
-	// the end offset of each entry in it: 0.94 MB of text and 0.4 MB of
-	// offsets for the 100,000 entries, searched by bisection (~17 string
-	// compares, well under a microsecond). A map of the same entries held
-	// 4.4 MB of heap for a lookup that runs only when a password is set, next
-	// to an argon2id hash of tens of milliseconds (issue 12: the idle heap
-	// holds only what it needs).
+	// text is the decompressed list: sorted, one entry per line, each line
+	// ending in '\n' (0.94 MB for the 100,000 entries). It is searched by
+	// bisection over byte offsets (each probe backs up to the start of the
+	// line it lands in: ~17 probes, well under a microsecond), so no index is
+	// kept beside it. It is loaded on the first password check, not at start:
+	// a service at idle holds none of it (issue 12). A map of the same
+	// entries held 4.4 MB of heap, and the offsets index this replaced 0.4 MB.
 	text string
-	ends []uint32
-	// maxLen is the length in bytes of the longest entry. Every entry is
-	// ASCII, so an ASCII password longer than this cannot be in the list.
-	maxLen int
+	// count is the number of entries; maxLen the length in bytes of the
+	// longest one. Every entry is ASCII, so an ASCII password longer than
+	// maxLen cannot be in the list.
+	count, maxLen int
 )
 
 func load() {
 	loadOnce.Do(func() {
 		data, err := decompress(passwordsGz)
+		if err == nil {
+			count, maxLen, err = scan(data)
+		}
 		if err != nil {
-			// The list is compiled into the binary: a broken one is a
-			// build defect, not a runtime condition to recover from.
+			// The list is compiled into the binary (and its shape checked by
+			// TestListShape): a broken one is a build defect, not a runtime
+			// condition to recover from.
 			panic("commonpw: embedded password list is corrupt: " + err.Error())
 		}
-		text, ends, maxLen = parse(data)
+		text = data
 	})
 }
 
-// parse indexes the decompressed list: the end offset of every entry, and the
-// longest entry's length. Entries are sorted (gen.go writes them so; an
-// unsorted list is sorted here, so that bisection holds whatever the input).
-func parse(data string) (txt string, e []uint32, longest int) {
-	e = make([]uint32, 0, strings.Count(data, "\n"))
-	sorted := true
+// scan checks in one pass what bisection relies on (every line non-empty and
+// after the one before it, the last one ending in '\n') and returns the number
+// of entries and the longest one's length.
+func scan(data string) (n, longest int, err error) {
+	if data != "" && data[len(data)-1] != '\n' {
+		return 0, 0, errors.New("the list does not end in a newline")
+	}
 	prev := ""
 	for off := 0; off < len(data); {
 		i := strings.IndexByte(data[off:], '\n')
-		if i < 0 {
-			i = len(data) - off // tolerate a missing final newline
+		entry := data[off : off+i]
+		if entry == "" || (n > 0 && entry <= prev) {
+			return 0, 0, fmt.Errorf("line %d %q is empty, unsorted or a duplicate", n+1, entry)
 		}
-		if i > 0 {
-			entry := data[off : off+i]
-			if entry < prev {
-				sorted = false
-			}
-			prev = entry
-			e = append(e, uint32(off+i))
-			longest = max(longest, i)
-		}
+		prev, n, longest = entry, n+1, max(longest, i)
 		off += i + 1
 	}
-	if !sorted {
-		lines := strings.Fields(data)
-		slices.Sort(lines)
-		lines = slices.Compact(lines)
-		return parse(strings.Join(lines, "\n") + "\n")
-	}
-	return data, e, longest
+	return n, longest, nil
 }
 
-// entry returns the i-th entry of the list.
-func entry(i int) string {
-	start := 0
-	if i > 0 {
-		start = int(ends[i-1]) + 1
-	}
-	for start < int(ends[i]) && text[start] == '\n' {
-		start++ // blank lines
-	}
-	return text[start:ends[i]]
-}
-
-// contains reports whether the lowercased password is an entry (bisection,
-// no allocation).
+// contains reports whether lower is an entry of text, by bisection over byte
+// offsets: [lo, hi) always starts at a line's start and ends just after a
+// '\n', and each probe compares the line that holds the middle byte.
 func contains[T string | []byte](lower T) bool {
-	lo, hi := 0, len(ends)
+	lo, hi := 0, len(text)
 	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		switch c := compare(lower, entry(m)); {
+		mid := int(uint(lo+hi) >> 1)
+		start := lo + strings.LastIndexByte(text[lo:mid], '\n') + 1
+		end := start + strings.IndexByte(text[start:hi], '\n')
+		switch c := compare(lower, text[start:end]); {
 		case c == 0:
 			return true
 		case c > 0:
-			lo = m + 1
+			lo = end + 1
 		default:
-			hi = m
+			hi = start
 		}
 	}
 	return false
 }
 
-// compare is strings.Compare for a string or a byte slice against a string.
+// compare is strings.Compare for either a string or a byte slice, without
+// converting (and so allocating) the slice.
 func compare[T string | []byte](a T, b string) int {
 	n := min(len(a), len(b))
 	for i := 0; i < n; i++ {
@@ -172,7 +157,7 @@ func decompress(gz []byte) (string, error) {
 // Count is the number of entries in the embedded list.
 func Count() int {
 	load()
-	return len(ends)
+	return count
 }
 
 // IsCommon reports whether password, compared case-insensitively, is in the

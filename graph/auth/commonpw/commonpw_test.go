@@ -160,11 +160,13 @@ func TestLoadedMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	txt, e, _ := parse(d)
+	n, _, err := scan(d)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m1 := heapInUse()
-	runtime.KeepAlive(txt)
-	runtime.KeepAlive(e)
-	t.Logf("%d entries, %d bytes of text, %.2f MB of heap once loaded", len(e), len(d), float64(m1-m0)/1e6)
+	runtime.KeepAlive(d)
+	t.Logf("%d entries, %d bytes of text, %.2f MB of heap once loaded", n, len(d), float64(m1-m0)/1e6)
 }
 
 func heapInUse() uint64 {
@@ -174,16 +176,18 @@ func heapInUse() uint64 {
 	return ms.HeapAlloc
 }
 
-var sink []uint32
+var sink int
 
-// BenchmarkFirstLoad measures what the first call pays: decompress and index.
+// BenchmarkFirstLoad measures what the first call pays: decompress and check.
 func BenchmarkFirstLoad(b *testing.B) {
 	for b.Loop() {
 		d, err := decompress(passwordsGz)
 		if err != nil {
 			b.Fatal(err)
 		}
-		_, sink, _ = parse(d)
+		if sink, _, err = scan(d); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -210,5 +214,41 @@ func BenchmarkCheck(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Check("Correct-Horse-7", "alice", "alice@example.com")
+	}
+}
+
+// TestBisectionAgainstASet checks the offset bisection against a set of the
+// same lines: every entry is found, and so is each entry's prefix and
+// extension exactly when the set has them (the neighbours of every line).
+func TestBisectionAgainstASet(t *testing.T) {
+	Count()
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	set := make(map[string]bool, len(lines))
+	for _, l := range lines {
+		set[l] = true
+	}
+	for _, l := range lines {
+		for _, probe := range []string{l, l[:len(l)-1], l + "0", l + "~", "!" + l} {
+			if got := contains(probe); got != set[probe] {
+				t.Fatalf("contains(%q) = %v, the set says %v", probe, got, set[probe])
+			}
+		}
+	}
+	for _, probe := range []string{"", "\n", "!", "~~~~~~~~~~", lines[0], lines[len(lines)-1]} {
+		if got := contains(probe); got != set[probe] {
+			t.Errorf("contains(%q) = %v, the set says %v", probe, got, set[probe])
+		}
+	}
+}
+
+// TestScanRefusesWhatBisectionCannotSearch: the load check names the defect.
+func TestScanRefusesWhatBisectionCannotSearch(t *testing.T) {
+	for _, bad := range []string{"abcdefgh\nabcdefgh\n", "bbbbbbbb\naaaaaaaa\n", "aaaaaaaa\n\nbbbbbbbb\n", "aaaaaaaa\nbbbbbbbb"} {
+		if _, _, err := scan(bad); err == nil {
+			t.Errorf("scan(%q) accepted it", bad)
+		}
+	}
+	if n, longest, err := scan("aaaaaaaa\nbbbbbbbbbb\n"); err != nil || n != 2 || longest != 10 {
+		t.Errorf("scan of a good list = %d, %d, %v; want 2, 10, nil", n, longest, err)
 	}
 }
