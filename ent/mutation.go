@@ -4950,6 +4950,7 @@ type RefreshTokenMutation struct {
 	typ            string
 	id             *uuid.UUID
 	token_hash     *[]byte
+	secret_hash    *[]byte
 	parent_id      *uuid.UUID
 	created_at     *time.Time
 	expires_at     *time.Time
@@ -5119,7 +5120,7 @@ func (m *RefreshTokenMutation) TokenHash() (r []byte, exists bool) {
 // OldTokenHash returns the old "token_hash" field's value of the RefreshToken entity.
 // If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RefreshTokenMutation) OldTokenHash(ctx context.Context) (v []byte, err error) {
+func (m *RefreshTokenMutation) OldTokenHash(ctx context.Context) (v *[]byte, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
 	}
@@ -5133,9 +5134,71 @@ func (m *RefreshTokenMutation) OldTokenHash(ctx context.Context) (v []byte, err 
 	return oldValue.TokenHash, nil
 }
 
+// ClearTokenHash clears the value of the "token_hash" field.
+func (m *RefreshTokenMutation) ClearTokenHash() {
+	m.token_hash = nil
+	m.clearedFields[refreshtoken.FieldTokenHash] = struct{}{}
+}
+
+// TokenHashCleared returns if the "token_hash" field was cleared in this mutation.
+func (m *RefreshTokenMutation) TokenHashCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldTokenHash]
+	return ok
+}
+
 // ResetTokenHash resets all changes to the "token_hash" field.
 func (m *RefreshTokenMutation) ResetTokenHash() {
 	m.token_hash = nil
+	delete(m.clearedFields, refreshtoken.FieldTokenHash)
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (m *RefreshTokenMutation) SetSecretHash(b []byte) {
+	m.secret_hash = &b
+}
+
+// SecretHash returns the value of the "secret_hash" field in the mutation.
+func (m *RefreshTokenMutation) SecretHash() (r []byte, exists bool) {
+	v := m.secret_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecretHash returns the old "secret_hash" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldSecretHash(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecretHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecretHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecretHash: %w", err)
+	}
+	return oldValue.SecretHash, nil
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (m *RefreshTokenMutation) ClearSecretHash() {
+	m.secret_hash = nil
+	m.clearedFields[refreshtoken.FieldSecretHash] = struct{}{}
+}
+
+// SecretHashCleared returns if the "secret_hash" field was cleared in this mutation.
+func (m *RefreshTokenMutation) SecretHashCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldSecretHash]
+	return ok
+}
+
+// ResetSecretHash resets all changes to the "secret_hash" field.
+func (m *RefreshTokenMutation) ResetSecretHash() {
+	m.secret_hash = nil
+	delete(m.clearedFields, refreshtoken.FieldSecretHash)
 }
 
 // SetParentID sets the "parent_id" field.
@@ -5369,12 +5432,15 @@ func (m *RefreshTokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RefreshTokenMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.session != nil {
 		fields = append(fields, refreshtoken.FieldSessionID)
 	}
 	if m.token_hash != nil {
 		fields = append(fields, refreshtoken.FieldTokenHash)
+	}
+	if m.secret_hash != nil {
+		fields = append(fields, refreshtoken.FieldSecretHash)
 	}
 	if m.parent_id != nil {
 		fields = append(fields, refreshtoken.FieldParentID)
@@ -5400,6 +5466,8 @@ func (m *RefreshTokenMutation) Field(name string) (ent.Value, bool) {
 		return m.SessionID()
 	case refreshtoken.FieldTokenHash:
 		return m.TokenHash()
+	case refreshtoken.FieldSecretHash:
+		return m.SecretHash()
 	case refreshtoken.FieldParentID:
 		return m.ParentID()
 	case refreshtoken.FieldCreatedAt:
@@ -5421,6 +5489,8 @@ func (m *RefreshTokenMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSessionID(ctx)
 	case refreshtoken.FieldTokenHash:
 		return m.OldTokenHash(ctx)
+	case refreshtoken.FieldSecretHash:
+		return m.OldSecretHash(ctx)
 	case refreshtoken.FieldParentID:
 		return m.OldParentID(ctx)
 	case refreshtoken.FieldCreatedAt:
@@ -5451,6 +5521,13 @@ func (m *RefreshTokenMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTokenHash(v)
+		return nil
+	case refreshtoken.FieldSecretHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecretHash(v)
 		return nil
 	case refreshtoken.FieldParentID:
 		v, ok := value.(uuid.UUID)
@@ -5510,6 +5587,12 @@ func (m *RefreshTokenMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *RefreshTokenMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(refreshtoken.FieldTokenHash) {
+		fields = append(fields, refreshtoken.FieldTokenHash)
+	}
+	if m.FieldCleared(refreshtoken.FieldSecretHash) {
+		fields = append(fields, refreshtoken.FieldSecretHash)
+	}
 	if m.FieldCleared(refreshtoken.FieldParentID) {
 		fields = append(fields, refreshtoken.FieldParentID)
 	}
@@ -5530,6 +5613,12 @@ func (m *RefreshTokenMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *RefreshTokenMutation) ClearField(name string) error {
 	switch name {
+	case refreshtoken.FieldTokenHash:
+		m.ClearTokenHash()
+		return nil
+	case refreshtoken.FieldSecretHash:
+		m.ClearSecretHash()
+		return nil
 	case refreshtoken.FieldParentID:
 		m.ClearParentID()
 		return nil
@@ -5549,6 +5638,9 @@ func (m *RefreshTokenMutation) ResetField(name string) error {
 		return nil
 	case refreshtoken.FieldTokenHash:
 		m.ResetTokenHash()
+		return nil
+	case refreshtoken.FieldSecretHash:
+		m.ResetSecretHash()
 		return nil
 	case refreshtoken.FieldParentID:
 		m.ResetParentID()

@@ -22,7 +22,9 @@ type RefreshToken struct {
 	// SessionID holds the value of the "session_id" field.
 	SessionID uuid.UUID `json:"session_id,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
-	TokenHash []byte `json:"-"`
+	TokenHash *[]byte `json:"-"`
+	// SecretHash holds the value of the "secret_hash" field.
+	SecretHash *[]byte `json:"-"`
 	// ParentID holds the value of the "parent_id" field.
 	ParentID *uuid.UUID `json:"parent_id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -64,7 +66,7 @@ func (*RefreshToken) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case refreshtoken.FieldParentID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case refreshtoken.FieldTokenHash:
+		case refreshtoken.FieldTokenHash, refreshtoken.FieldSecretHash:
 			values[i] = new([]byte)
 		case refreshtoken.FieldCreatedAt, refreshtoken.FieldExpiresAt, refreshtoken.FieldRotatedAt:
 			values[i] = new(sql.NullTime)
@@ -101,7 +103,13 @@ func (_m *RefreshToken) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field token_hash", values[i])
 			} else if value != nil {
-				_m.TokenHash = *value
+				_m.TokenHash = value
+			}
+		case refreshtoken.FieldSecretHash:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field secret_hash", values[i])
+			} else if value != nil {
+				_m.SecretHash = value
 			}
 		case refreshtoken.FieldParentID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -174,6 +182,8 @@ func (_m *RefreshToken) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.SessionID))
 	builder.WriteString(", ")
 	builder.WriteString("token_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("secret_hash=<sensitive>")
 	builder.WriteString(", ")
 	if v := _m.ParentID; v != nil {
 		builder.WriteString("parent_id=")

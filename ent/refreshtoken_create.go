@@ -37,6 +37,12 @@ func (_c *RefreshTokenCreate) SetTokenHash(v []byte) *RefreshTokenCreate {
 	return _c
 }
 
+// SetSecretHash sets the "secret_hash" field.
+func (_c *RefreshTokenCreate) SetSecretHash(v []byte) *RefreshTokenCreate {
+	_c.mutation.SetSecretHash(v)
+	return _c
+}
+
 // SetParentID sets the "parent_id" field.
 func (_c *RefreshTokenCreate) SetParentID(v uuid.UUID) *RefreshTokenCreate {
 	_c.mutation.SetParentID(v)
@@ -125,9 +131,6 @@ func (_c *RefreshTokenCreate) check() error {
 	if _, ok := _c.mutation.SessionID(); !ok {
 		return &ValidationError{Name: "session_id", err: errors.New(`ent: missing required field "RefreshToken.session_id"`)}
 	}
-	if _, ok := _c.mutation.TokenHash(); !ok {
-		return &ValidationError{Name: "token_hash", err: errors.New(`ent: missing required field "RefreshToken.token_hash"`)}
-	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "RefreshToken.created_at"`)}
 	}
@@ -175,7 +178,11 @@ func (_c *RefreshTokenCreate) createSpec() (*RefreshToken, *sqlgraph.CreateSpec)
 	}
 	if value, ok := _c.mutation.TokenHash(); ok {
 		_spec.SetField(refreshtoken.FieldTokenHash, field.TypeBytes, value)
-		_node.TokenHash = value
+		_node.TokenHash = &value
+	}
+	if value, ok := _c.mutation.SecretHash(); ok {
+		_spec.SetField(refreshtoken.FieldSecretHash, field.TypeBytes, value)
+		_node.SecretHash = &value
 	}
 	if value, ok := _c.mutation.ParentID(); ok {
 		_spec.SetField(refreshtoken.FieldParentID, field.TypeUUID, value)
@@ -302,6 +309,9 @@ func (u *RefreshTokenUpsertOne) UpdateNewValues() *RefreshTokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.TokenHash(); exists {
 			s.SetIgnore(refreshtoken.FieldTokenHash)
+		}
+		if _, exists := u.create.mutation.SecretHash(); exists {
+			s.SetIgnore(refreshtoken.FieldSecretHash)
 		}
 		if _, exists := u.create.mutation.ParentID(); exists {
 			s.SetIgnore(refreshtoken.FieldParentID)
@@ -551,6 +561,9 @@ func (u *RefreshTokenUpsertBulk) UpdateNewValues() *RefreshTokenUpsertBulk {
 			}
 			if _, exists := b.mutation.TokenHash(); exists {
 				s.SetIgnore(refreshtoken.FieldTokenHash)
+			}
+			if _, exists := b.mutation.SecretHash(); exists {
+				s.SetIgnore(refreshtoken.FieldSecretHash)
 			}
 			if _, exists := b.mutation.ParentID(); exists {
 				s.SetIgnore(refreshtoken.FieldParentID)

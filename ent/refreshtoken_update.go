@@ -107,6 +107,12 @@ func (_u *RefreshTokenUpdate) sqlSave(ctx context.Context) (_node int, err error
 			}
 		}
 	}
+	if _u.mutation.TokenHashCleared() {
+		_spec.ClearField(refreshtoken.FieldTokenHash, field.TypeBytes)
+	}
+	if _u.mutation.SecretHashCleared() {
+		_spec.ClearField(refreshtoken.FieldSecretHash, field.TypeBytes)
+	}
 	if _u.mutation.ParentIDCleared() {
 		_spec.ClearField(refreshtoken.FieldParentID, field.TypeUUID)
 	}
@@ -245,6 +251,12 @@ func (_u *RefreshTokenUpdateOne) sqlSave(ctx context.Context) (_node *RefreshTok
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.TokenHashCleared() {
+		_spec.ClearField(refreshtoken.FieldTokenHash, field.TypeBytes)
+	}
+	if _u.mutation.SecretHashCleared() {
+		_spec.ClearField(refreshtoken.FieldSecretHash, field.TypeBytes)
 	}
 	if _u.mutation.ParentIDCleared() {
 		_spec.ClearField(refreshtoken.FieldParentID, field.TypeUUID)

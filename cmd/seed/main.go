@@ -9,13 +9,15 @@
 // does; usernames are seedNNNNNNN, e-mails seedNNNNNNN@example.com, all with one
 // password hash (of "seed-password-123" at the production argon2id parameters), so that
 // logging in as any of them costs what a real login costs. Sessions go to the first
-// -sessions accounts, one each, with one current refresh token.
+// -sessions accounts, one each, with one current refresh token, both as login writes
+// them: a time-ordered session id, and a token that names its row (its secret_hash set,
+// token_hash NULL; graph/auth/tokens.go), so that a fresh seed has the shape of a
+// database in steady use. The tokens themselves are not kept (log in to get one).
 package main
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"flag"
 	"fmt"
@@ -98,7 +100,7 @@ func seed(ctx context.Context, db *sql.DB, users, sessions int, hash string) err
 		if err != nil {
 			return err
 		}
-		insToken, err := tx.PrepareContext(ctx, "INSERT INTO refresh_tokens (id, token_hash, created_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?)")
+		insToken, err := tx.PrepareContext(ctx, "INSERT INTO refresh_tokens (id, secret_hash, created_at, expires_at, session_id) VALUES (?, ?, ?, ?, ?)")
 		if err != nil {
 			return err
 		}
@@ -115,12 +117,15 @@ func seed(ctx context.Context, db *sql.DB, users, sessions int, hash string) err
 				return err
 			}
 			if i < sessions {
-				sid := uuid.New()
+				sid := auth.NewSessionID()
 				if _, err := insSession.ExecContext(ctx, sid, oid, now, now, now.Add(30*24*time.Hour), uid); err != nil {
 					return err
 				}
-				sum := sha256.Sum256([]byte(rand.Text()))
-				if _, err := insToken.ExecContext(ctx, uuid.New(), sum[:], now, now.Add(7*24*time.Hour), sid); err != nil {
+				tid, _, secretHash, err := auth.NewRefreshRow(rand.Reader)
+				if err != nil {
+					return err
+				}
+				if _, err := insToken.ExecContext(ctx, tid, secretHash, now, now.Add(7*24*time.Hour), sid); err != nil {
 					return err
 				}
 			}

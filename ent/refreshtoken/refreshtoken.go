@@ -16,6 +16,8 @@ const (
 	FieldSessionID = "session_id"
 	// FieldTokenHash holds the string denoting the token_hash field in the database.
 	FieldTokenHash = "token_hash"
+	// FieldSecretHash holds the string denoting the secret_hash field in the database.
+	FieldSecretHash = "secret_hash"
 	// FieldParentID holds the string denoting the parent_id field in the database.
 	FieldParentID = "parent_id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -42,6 +44,7 @@ var Columns = []string{
 	FieldID,
 	FieldSessionID,
 	FieldTokenHash,
+	FieldSecretHash,
 	FieldParentID,
 	FieldCreatedAt,
 	FieldExpiresAt,

@@ -66,6 +66,11 @@ func TokenHash(v []byte) predicate.RefreshToken {
 	return predicate.RefreshToken(sql.FieldEQ(FieldTokenHash, v))
 }
 
+// SecretHash applies equality check predicate on the "secret_hash" field. It's identical to SecretHashEQ.
+func SecretHash(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldEQ(FieldSecretHash, v))
+}
+
 // ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
 func ParentID(v uuid.UUID) predicate.RefreshToken {
 	return predicate.RefreshToken(sql.FieldEQ(FieldParentID, v))
@@ -144,6 +149,66 @@ func TokenHashLT(v []byte) predicate.RefreshToken {
 // TokenHashLTE applies the LTE predicate on the "token_hash" field.
 func TokenHashLTE(v []byte) predicate.RefreshToken {
 	return predicate.RefreshToken(sql.FieldLTE(FieldTokenHash, v))
+}
+
+// TokenHashIsNil applies the IsNil predicate on the "token_hash" field.
+func TokenHashIsNil() predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldIsNull(FieldTokenHash))
+}
+
+// TokenHashNotNil applies the NotNil predicate on the "token_hash" field.
+func TokenHashNotNil() predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldNotNull(FieldTokenHash))
+}
+
+// SecretHashEQ applies the EQ predicate on the "secret_hash" field.
+func SecretHashEQ(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldEQ(FieldSecretHash, v))
+}
+
+// SecretHashNEQ applies the NEQ predicate on the "secret_hash" field.
+func SecretHashNEQ(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldNEQ(FieldSecretHash, v))
+}
+
+// SecretHashIn applies the In predicate on the "secret_hash" field.
+func SecretHashIn(vs ...[]byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldIn(FieldSecretHash, vs...))
+}
+
+// SecretHashNotIn applies the NotIn predicate on the "secret_hash" field.
+func SecretHashNotIn(vs ...[]byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldNotIn(FieldSecretHash, vs...))
+}
+
+// SecretHashGT applies the GT predicate on the "secret_hash" field.
+func SecretHashGT(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldGT(FieldSecretHash, v))
+}
+
+// SecretHashGTE applies the GTE predicate on the "secret_hash" field.
+func SecretHashGTE(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldGTE(FieldSecretHash, v))
+}
+
+// SecretHashLT applies the LT predicate on the "secret_hash" field.
+func SecretHashLT(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldLT(FieldSecretHash, v))
+}
+
+// SecretHashLTE applies the LTE predicate on the "secret_hash" field.
+func SecretHashLTE(v []byte) predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldLTE(FieldSecretHash, v))
+}
+
+// SecretHashIsNil applies the IsNil predicate on the "secret_hash" field.
+func SecretHashIsNil() predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldIsNull(FieldSecretHash))
+}
+
+// SecretHashNotNil applies the NotNil predicate on the "secret_hash" field.
+func SecretHashNotNil() predicate.RefreshToken {
+	return predicate.RefreshToken(sql.FieldNotNull(FieldSecretHash))
 }
 
 // ParentIDEQ applies the EQ predicate on the "parent_id" field.

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -32,6 +33,20 @@ type needle struct {
 
 func tokenNeedle(name, tok string) needle {
 	return needle{name, [][]byte{[]byte(tok), []byte(url.QueryEscape(tok))}}
+}
+
+// refreshNeedle is a refresh token and its secret part (tokens.go: the row id, not
+// secret, then 32 secret bytes), raw and base64url: the database holds the id and the
+// SHA-256 of the token, never the secret in any form.
+func refreshNeedle(t *testing.T, name, tok string) []needle {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) != 48 {
+		t.Fatalf("%s %q is not a 48-byte refresh token: %v", name, tok, err)
+	}
+	secret := b[16:]
+	return []needle{tokenNeedle(name, tok),
+		{name + " secret", [][]byte{secret, []byte(base64.RawURLEncoding.EncodeToString(secret)), []byte(hex.EncodeToString(secret))}}}
 }
 
 func keyNeedle(name string, key []byte) needle {
@@ -98,7 +113,16 @@ func TestDatabaseCopyHoldsNoUsableSecret(t *testing.T) {
 
 	var needles []needle
 	a := e.Register("alice")
-	needles = append(needles, tokenNeedle("refresh token", a.Refresh), tokenNeedle("access token", a.Access))
+	needles = append(needles, refreshNeedle(t, "refresh token", a.Refresh)...)
+	needles = append(needles, tokenNeedle("access token", a.Access))
+	// A rotation's child (its secret derived from the parent), and the same child
+	// answered again inside the grace.
+	child := e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": a.Refresh}, "")
+	again := e.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": a.Refresh}, "")
+	if child.Status != http.StatusOK || again.Status != http.StatusOK {
+		t.Fatalf("refresh: %d %s, then %d %s", child.Status, child.Body, again.Status, again.Body)
+	}
+	needles = append(needles, refreshNeedle(t, "rotated refresh token", child.Object(t)["refresh_token"].(string))...)
 	needles = append(needles, tokenNeedle("verification token", e.WaitMail(a.Email, auth.MailVerify, 1).Token()))
 	if r := e.Do(http.MethodPost, "/v1/auth/forgot-password", map[string]any{"email": a.Email}, ""); r.Status != http.StatusOK {
 		t.Fatalf("forgot-password: %d %s", r.Status, r.Body)
@@ -115,7 +139,7 @@ func TestDatabaseCopyHoldsNoUsableSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	access, refresh := e.Login(a.Username, a.Password)
-	needles = append(needles, tokenNeedle("refresh token after rotation", refresh))
+	needles = append(needles, refreshNeedle(t, "refresh token after rotation", refresh)...)
 	secrets := e.Svc.SecretsForTest()
 	if len(secrets) != 3 {
 		t.Fatalf("want the refresh key and two signing keys, got %d secrets", len(secrets))

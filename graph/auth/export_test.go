@@ -34,6 +34,6 @@ const PGUsernameIndex = pgUsernameIndex
 // RotateInOneTrip runs the one-statement rotation of PostgreSQL (refresh.go) on token
 // and reports whether it rotated it.
 func RotateInOneTrip(s *Service, token string) bool {
-	j := &rotation{hash: hashToken(token), childHash: hashToken(s.childRefresh(token)), now: s.now()}
-	return !s.sqlite && s.rotateOneTrip(context.Background(), j)
+	j, ok := s.newRotation(token)
+	return ok && !s.sqlite && s.rotateOneTrip(context.Background(), j)
 }

@@ -44,16 +44,22 @@ type hotSQL struct {
 	authUser    string // the user row of a live session
 	authUserOrg string // the same, and a member of the token's organization
 
-	refreshLookup  string // a refresh token with its session and user, by hash
-	refreshMark    string // mark a token rotated, if it is not yet
-	refreshInsert  string // store a child token
-	refreshPrune   string // delete a session's tokens but the newest refreshKeep (and the parent and the child)
-	refreshCurrent string // is this hash the session's current (unrotated) token
-	sessionTouch   string // last_used_at
-	sessionRevoke  string // revoke a live session with a reason
+	// A refresh token names its row (tokens.go): it is found by primary key and verified
+	// by its hash, so that no statement of a rotation reads or writes an index keyed by a
+	// random hash. Only legacy tokens (issued before that format) are found by
+	// token_hash, through its partial unique index, which new rows never enter.
+	refreshLookup       string // a refresh token with its session and user, by id and secret_hash
+	refreshLookupLegacy string // the same for a legacy token, by token_hash
+	refreshMark         string // mark a token rotated, if it is not yet
+	refreshInsert       string // store a child token (secret_hash; token_hash stays NULL)
+	refreshPrune        string // delete a session's tokens but the newest refreshKeep (and the parent and the child)
+	refreshCurrent      string // the current (unrotated) child of a token, by parent_id: its id and hashes
+	sessionTouch        string // last_used_at
+	sessionRevoke       string // revoke a live session with a reason
 
 	// pgRotate is the whole common-case rotation on PostgreSQL in one statement (one
-	// round trip, one implicit transaction): mark the token rotated if it is current and
+	// round trip, one implicit transaction): find the token by id and secret_hash (a
+	// legacy token takes the transaction), mark it rotated if it is current and
 	// its session and account live, store the child, prune, touch the session. It
 	// returns no row when the token is anything else (unknown, expired, already rotated:
 	// the transaction of rotate then decides grace or reuse). Under READ COMMITTED a
@@ -61,6 +67,10 @@ type hotSQL struct {
 	// then re-checks rotated_at IS NULL on the committed row and finds it rotated.
 	pgRotate string
 }
+
+// refreshLookupCols are what rotate reads of a refresh token, its session and its user.
+const refreshLookupCols = "SELECT t.id, t.rotated_at, t.expires_at, s.id, s.revoked_at, s.expires_at, s.org_id, u.id, u.is_active, u.roles" +
+	" FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id"
 
 // userCols are the users columns in the order scanUser reads them.
 var userCols = []string{
@@ -85,38 +95,38 @@ func newHotSQL(postgres bool) hotSQL {
 	org := auth + " AND u." + user.FieldID + " = (SELECT " + membership.FieldUserID + " FROM " + membership.Table +
 		" WHERE " + membership.FieldUserID + " = ? AND " + membership.FieldOrgID + " = ?)"
 	h := hotSQL{
-		authUser:    auth,
-		authUserOrg: org,
-		refreshLookup: "SELECT t.id, t.rotated_at, t.expires_at, s.id, s.revoked_at, s.expires_at, s.org_id, u.id, u.is_active, u.roles" +
-			" FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?",
-		refreshMark:   "UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL",
-		refreshInsert: "INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		authUser:            auth,
+		authUserOrg:         org,
+		refreshLookup:       refreshLookupCols + " WHERE t.id = ? AND t.secret_hash = ?",
+		refreshLookupLegacy: refreshLookupCols + " WHERE t.token_hash = ?",
+		refreshMark:         "UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL",
+		refreshInsert:       "INSERT INTO refresh_tokens (id, session_id, parent_id, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
 		refreshPrune: "DELETE FROM refresh_tokens WHERE session_id = ? AND id <> ? AND id <> ? AND id NOT IN" +
 			" (SELECT id FROM refresh_tokens WHERE session_id = ? ORDER BY created_at DESC LIMIT " + strconv.Itoa(refreshKeep) + ")",
-		refreshCurrent: "SELECT 1 FROM refresh_tokens WHERE token_hash = ? AND rotated_at IS NULL",
+		refreshCurrent: "SELECT id, secret_hash, token_hash FROM refresh_tokens WHERE parent_id = ? AND rotated_at IS NULL",
 		sessionTouch:   "UPDATE sessions SET last_used_at = ? WHERE id = ?",
 		sessionRevoke:  "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL",
 	}
 	h.pgRotate = `WITH t AS (
 	SELECT t.id, t.session_id, s.expires_at AS sess_exp, s.org_id, u.id AS user_id, u.roles
 	FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
-	WHERE t.token_hash = $1 AND t.rotated_at IS NULL AND t.expires_at > $2
-	  AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.is_active
+	WHERE t.id = $1 AND t.secret_hash = $2 AND t.rotated_at IS NULL AND t.expires_at > $3
+	  AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.is_active
 ), r AS (
-	UPDATE refresh_tokens rt SET rotated_at = $2 FROM t WHERE rt.id = t.id AND rt.rotated_at IS NULL
+	UPDATE refresh_tokens rt SET rotated_at = $3 FROM t WHERE rt.id = t.id AND rt.rotated_at IS NULL
 	RETURNING rt.id, rt.session_id
 ), i AS (
-	INSERT INTO refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
-	SELECT $3, r.session_id, r.id, $4, $2, LEAST($5, t.sess_exp) FROM r JOIN t ON t.id = r.id
+	INSERT INTO refresh_tokens (id, session_id, parent_id, secret_hash, created_at, expires_at)
+	SELECT $4, r.session_id, r.id, $5, $3, LEAST($6, t.sess_exp) FROM r JOIN t ON t.id = r.id
 ), p AS (
 	DELETE FROM refresh_tokens WHERE session_id IN (SELECT session_id FROM r) AND id NOT IN (SELECT id FROM r)
 	  AND id NOT IN (SELECT k.id FROM refresh_tokens k WHERE k.session_id IN (SELECT session_id FROM r)
 	                 ORDER BY k.created_at DESC LIMIT ` + strconv.Itoa(refreshKeep-1) + `)
 ), su AS (
-	UPDATE sessions SET last_used_at = $2 WHERE id IN (SELECT session_id FROM r)
+	UPDATE sessions SET last_used_at = $3 WHERE id IN (SELECT session_id FROM r)
 )
 SELECT t.session_id, t.org_id, t.user_id, t.roles FROM t JOIN r ON r.id = t.id`
-	for _, q := range []*string{&h.authUser, &h.authUserOrg, &h.refreshLookup, &h.refreshMark, &h.refreshInsert,
+	for _, q := range []*string{&h.authUser, &h.authUserOrg, &h.refreshLookup, &h.refreshLookupLegacy, &h.refreshMark, &h.refreshInsert,
 		&h.refreshPrune, &h.refreshCurrent, &h.sessionTouch, &h.sessionRevoke} {
 		*q = rebind(*q, postgres)
 	}

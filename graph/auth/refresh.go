@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"sync"
@@ -29,6 +30,11 @@ var RefreshForm = newForm(
 // inside one transaction.
 //
 // How it is written (issue 12):
+//   - a refresh token names its row: it is the row's id and a 256-bit secret, and the
+//     row is found by primary key and verified by the SHA-256 of the token (tokens.go),
+//     never through an index keyed by a random hash, so a rotation touches the end of the
+//     primary key and pages already in the cache; a token of neither shape is refused
+//     before any query, and an id with a wrong secret is unknown (401, nothing revoked);
 //   - fixed SQL (hotsql.go), every statement prepared once per connection;
 //   - a session keeps only its current token and the last rotated ones (refreshKeep in
 //     all, hotsql.go): each rotation deletes older ones, so refresh_tokens does not grow
@@ -50,18 +56,21 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (*Tokens, error)
 	if err := RefreshForm.Validate(&in); err != nil {
 		return nil, err
 	}
-	token := in.RefreshToken
 	if err := s.take(ctx, LimitRefreshIP, client(ctx)); err != nil {
 		return nil, err
 	}
+	// The limit counts malformed tokens too (a client probing with garbage is limited
+	// like one probing with well-formed tokens); they cost no query of refresh_tokens.
+	j, ok := s.newRotation(in.RefreshToken)
+	if !ok {
+		return nil, newError(CodeAuthFailed, MsgInvalidRefresh)
+	}
 	ctx = context.WithoutCancel(ctx)
 	s.maybeReload(ctx, false) // sign with a key another replica may have rotated in
-	child := s.childRefresh(token)
-	j := &rotation{hash: hashToken(token), childHash: hashToken(child), now: s.now(), done: make(chan struct{})}
 	switch {
 	case s.sqlite:
 		s.rotations.submit(j, s.commitRotations)
-	case s.rotateOneTrip(ctx, j):
+	case !j.ref.legacy && s.rotateOneTrip(ctx, j):
 	default:
 		j.err = s.inTx(ctx, func(tx *ent.Tx) error { return s.rotate(ctx, tx, j) })
 	}
@@ -74,7 +83,7 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (*Tokens, error)
 		if err != nil {
 			return nil, Internal(err)
 		}
-		return &Tokens{AccessToken: access, RefreshToken: child, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}, nil
+		return &Tokens{AccessToken: access, RefreshToken: j.child, TokenType: TokenType, ExpiresIn: s.ExpiresIn()}, nil
 	case reused:
 		s.cfg.Log.Warn("refresh token reuse detected; session revoked", "session_id", j.sessionID)
 		s.auditSession(ctx, EventRefreshReuse, &j.userID, &j.sessionID, nil)
@@ -93,10 +102,19 @@ const (
 
 // rotation is one refresh: its input, and what the transaction found and did.
 type rotation struct {
-	hash, childHash []byte
-	now             time.Time
+	ref refreshRef // the presented token
+	now time.Time
+	// secret is the child's secret, derived from the presented token (childRefresh);
+	// newChild the child token a rotation stores now, under row id newChildID, with
+	// newChildHash. All are computed before the rotation is queued, so that the
+	// committer only runs statements.
+	secret       []byte
+	newChildID   uuid.UUID
+	newChild     string
+	newChildHash []byte
 
 	outcome   rotationOutcome
+	child     string // the child answered: newChild, or within the grace the stored one
 	userID    uuid.UUID
 	sessionID uuid.UUID
 	orgID     *uuid.UUID
@@ -105,12 +123,25 @@ type rotation struct {
 	done      chan struct{}
 }
 
+// newRotation prepares the rotation of a presented token, or reports a token of neither
+// shape (tokens.go).
+func (s *Service) newRotation(token string) (*rotation, bool) {
+	ref, ok := parseRefresh(token)
+	if !ok {
+		return nil, false
+	}
+	j := &rotation{ref: ref, now: s.now(), secret: s.childRefresh(token), newChildID: newOrderedID(), done: make(chan struct{})}
+	j.newChild = encodeRefresh(j.newChildID, j.secret)
+	j.newChildHash = hashToken(j.newChild)
+	return j, true
+}
+
 // rotate runs one rotation inside tx. It only writes through tx and only sets j's
 // results, so it may run again, and several may share a transaction: each sees what the
 // ones before it wrote (two rotations of one token in one batch settle as in two
 // transactions).
 func (s *Service) rotate(ctx context.Context, tx *ent.Tx, j *rotation) error {
-	j.outcome, j.orgID, j.roles = invalidToken, nil, nil
+	j.outcome, j.orgID, j.roles, j.child = invalidToken, nil, nil, ""
 	var (
 		id, sid, uid           uuid.UUID
 		rotatedAt, revokedAt   sql.NullTime
@@ -119,9 +150,15 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, j *rotation) error {
 		active                 bool
 		roles                  []byte
 	)
-	err := txQueryRow(ctx, tx, func(r rowScanner) error {
+	scan := func(r rowScanner) error {
 		return r.Scan(&id, &rotatedAt, &expiresAt, &sid, &revokedAt, &sessExpires, &org, &uid, &active, &roles)
-	}, s.hot.refreshLookup, j.hash)
+	}
+	var err error
+	if j.ref.legacy {
+		err = txQueryRow(ctx, tx, scan, s.hot.refreshLookupLegacy, j.ref.hash)
+	} else {
+		err = txQueryRow(ctx, tx, scan, s.hot.refreshLookup, j.ref.id, j.ref.hash)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -157,19 +194,18 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, j *rotation) error {
 			if exp.After(sessExpires) {
 				exp = sessExpires
 			}
-			childID := newTokenID()
-			if _, err := tx.ExecContext(ctx, s.hot.refreshInsert, childID, sid, id, j.childHash, now, exp); err != nil {
+			if _, err := tx.ExecContext(ctx, s.hot.refreshInsert, j.newChildID, sid, id, j.newChildHash, now, exp); err != nil {
 				return err
 			}
 			// Keep the child, its parent (the grace) and the newest rotated ones (reuse
 			// detection); older tokens of the session go.
-			if _, err := tx.ExecContext(ctx, s.hot.refreshPrune, sid, id, childID, sid); err != nil {
+			if _, err := tx.ExecContext(ctx, s.hot.refreshPrune, sid, id, j.newChildID, sid); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, s.hot.sessionTouch, now, sid); err != nil {
 				return err
 			}
-			j.outcome = rotated
+			j.outcome, j.child = rotated, j.newChild
 			return nil
 		}
 		// Another request rotated it between our read and our update: it is now a
@@ -177,16 +213,25 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, j *rotation) error {
 		rotatedAt = sql.NullTime{Time: now, Valid: true}
 	}
 	// A rotated token: inside the grace, answer the same child if it is still the
-	// session's current token; otherwise this is reuse.
+	// session's current token (the unrotated row whose parent is this one); otherwise
+	// this is reuse. The child token is rebuilt from its row's id and the secret derived
+	// from this token, and checked against the row's hash: a legacy child (rotated by a
+	// release before the token format changed) is answered in its own, legacy, encoding.
 	if s.cfg.RefreshReuseGrace > 0 && now.Sub(rotatedAt.Time) <= s.cfg.RefreshReuseGrace {
-		var one int
-		err := txQueryRow(ctx, tx, func(r rowScanner) error { return r.Scan(&one) }, s.hot.refreshCurrent, j.childHash)
-		if err == nil {
-			j.outcome = graceChild
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		var (
+			childID                uuid.UUID
+			secretHash, legacyHash []byte
+		)
+		err := txQueryRow(ctx, tx, func(r rowScanner) error { return r.Scan(&childID, &secretHash, &legacyHash) },
+			s.hot.refreshCurrent, id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if err == nil {
+			if c, ok := storedChild(childID, secretHash, legacyHash, j.secret); ok {
+				j.outcome, j.child = graceChild, c
+				return nil
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.hot.sessionRevoke, now, "refresh_reuse", sid); err != nil {
@@ -196,10 +241,25 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, j *rotation) error {
 	return nil
 }
 
+// storedChild rebuilds the child token stored in row childID from the secret derived
+// from its parent, and reports whether it is the one the row holds.
+func storedChild(childID uuid.UUID, secretHash, legacyHash, secret []byte) (string, bool) {
+	switch {
+	case secretHash != nil:
+		c := encodeRefresh(childID, secret)
+		return c, subtle.ConstantTimeCompare(hashToken(c), secretHash) == 1
+	case legacyHash != nil:
+		c := legacyChild(secret)
+		return c, subtle.ConstantTimeCompare(hashToken(c), legacyHash) == 1
+	}
+	return "", false
+}
+
 // rotateOneTrip runs the common case of a rotation on PostgreSQL in one statement
 // (hotsql.go pgRotate) and reports whether it did. It did not when the token is not a
 // current one (nothing was written then), or when the statement failed: the
-// transaction of rotate then runs, and answers or fails as before.
+// transaction of rotate then runs, and answers or fails as before. Legacy tokens
+// (tokens.go) always take the transaction.
 func (s *Service) rotateOneTrip(ctx context.Context, j *rotation) bool {
 	var (
 		org   uuid.NullUUID
@@ -207,7 +267,7 @@ func (s *Service) rotateOneTrip(ctx context.Context, j *rotation) bool {
 	)
 	err := s.queryRowOnce(ctx, func(r rowScanner) error {
 		return r.Scan(&j.sessionID, &org, &j.userID, &roles)
-	}, s.hot.pgRotate, j.hash, j.now, newTokenID(), j.childHash, j.now.Add(s.cfg.RefreshTTL))
+	}, s.hot.pgRotate, j.ref.id, j.ref.hash, j.now, j.newChildID, j.newChildHash, j.now.Add(s.cfg.RefreshTTL))
 	if err != nil {
 		return false
 	}
@@ -218,7 +278,7 @@ func (s *Service) rotateOneTrip(ctx context.Context, j *rotation) bool {
 	if len(roles) > 0 && jsonUnmarshal(roles, &j.roles) != nil {
 		return false
 	}
-	j.outcome = rotated
+	j.outcome, j.child = rotated, j.newChild
 	return true
 }
 
@@ -302,11 +362,3 @@ func (s *Service) commitRotations(batch []*rotation) {
 		j.err = inTxOn(ctx, s.writer, func(tx *ent.Tx) error { return s.rotate(ctx, tx, j) })
 	}
 }
-
-// newTokenID is the row id of a new refresh token: a time-ordered UUID (version 7), so
-// that each rotation inserts at the end of the primary-key and parent_id indexes instead
-// of at a random place. With random ids every rotation dirtied a leaf page somewhere in
-// indexes far larger than the page cache at 100,000 sessions, and refresh lost ~46% of
-// its throughput between 1,000 and 1,000,000 accounts (BENCHMARKS.md § Scale run); the id
-// is never shown to a client (the token is 256 random bits of its own).
-func newTokenID() uuid.UUID { return uuid.Must(uuid.NewV7()) }

@@ -108,7 +108,15 @@ func TestTokensNeverStoredOrLoggedInClear(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range rts {
-			hashes = append(hashes, r.TokenHash)
+			// Refresh tokens of this release are verified by secret_hash; token_hash is
+			// for tokens issued before (tokens.go) and stays NULL.
+			// (ent scans a NULL bytes column into a pointer to a nil slice.)
+			secret, legacy := r.SecretHash != nil && *r.SecretHash != nil, r.TokenHash != nil && *r.TokenHash != nil
+			if !secret || legacy {
+				t.Errorf("refresh token row with secret_hash %v and token_hash %v, want a secret_hash only", secret, legacy)
+				continue
+			}
+			hashes = append(hashes, *r.SecretHash)
 		}
 		ots, err := e.DB.OneTimeToken.Query().All(ctx)
 		if err != nil {
@@ -129,7 +137,7 @@ func TestTokensNeverStoredOrLoggedInClear(t *testing.T) {
 		}
 		for _, h := range hashes {
 			if len(h) < 32 {
-				t.Errorf("token_hash of %d bytes, want a hash", len(h))
+				t.Errorf("a stored token hash of %d bytes, want a SHA-256", len(h))
 			}
 			for _, s := range secrets {
 				for _, f := range s.forms() {

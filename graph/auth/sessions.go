@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,7 +34,7 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 		return Tokens{}, err
 	}
 	cl := ClientFrom(ctx)
-	sid := uuid.New()
+	sid := newOrderedID()
 	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).
 		SetCreatedAt(now).SetLastUsedAt(now).SetExpiresAt(now.Add(s.cfg.SessionMaxAge)).
 		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512))
@@ -43,11 +44,8 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 	if err := s.evictSessions(ctx, tx, u.ID, now); err != nil {
 		return Tokens{}, err
 	}
-	refresh, err := newOpaqueToken(s.cfg.Rand)
+	refresh, err := s.storeRefresh(ctx, tx, sid, now, now.Add(s.cfg.SessionMaxAge))
 	if err != nil {
-		return Tokens{}, err
-	}
-	if err := s.storeRefresh(ctx, tx, sid, nil, refresh, now, now.Add(s.cfg.SessionMaxAge)); err != nil {
 		return Tokens{}, err
 	}
 	access, err := s.issueAccess(u.ID, sid, org, u.Roles, now)
@@ -57,14 +55,37 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org
 	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: TokenType, ExpiresIn: s.ExpiresIn(), sessionID: sid}, nil
 }
 
-func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, parent *uuid.UUID, token string, now, sessionEnd time.Time) error {
+// storeRefresh stores the first refresh token of session sid and returns it: its row's
+// id and 256 random bits (tokens.go), stored as the SHA-256 of the token.
+func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, now, sessionEnd time.Time) (string, error) {
 	exp := now.Add(s.cfg.RefreshTTL)
 	if exp.After(sessionEnd) {
 		exp = sessionEnd
 	}
-	return tx.RefreshToken.Create().SetID(newTokenID()).SetSessionID(sid).SetNillableParentID(parent).
-		SetTokenHash(hashToken(token)).SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+	id := newOrderedID()
+	token, err := newRefreshToken(s.cfg.Rand, id)
+	if err != nil {
+		return "", err
+	}
+	err = tx.RefreshToken.Create().SetID(id).SetSessionID(sid).SetSecretHash(hashToken(token)).
+		SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+	return token, err
 }
+
+// NewRefreshRow returns a refresh token of the format storeRefresh writes, for fixtures
+// that insert sessions without logging in (cmd/seed): the id of its row, the token, and
+// the secret_hash the row stores (its token_hash stays NULL).
+func NewRefreshRow(r io.Reader) (id uuid.UUID, token string, secretHash []byte, err error) {
+	id = newOrderedID()
+	if token, err = newRefreshToken(r, id); err != nil {
+		return uuid.Nil, "", nil, err
+	}
+	return id, token, hashToken(token), nil
+}
+
+// NewSessionID is the id a new session gets (time-ordered: newOrderedID), for fixtures
+// that insert sessions without logging in (cmd/seed).
+func NewSessionID() uuid.UUID { return newOrderedID() }
 
 // evictSessions ends the oldest live sessions of a user beyond MaxSessions.
 func (s *Service) evictSessions(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {

@@ -134,12 +134,103 @@ func hashToken(token string) []byte {
 	return sum[:]
 }
 
-// childRefresh derives the refresh token that replaces parent. Deriving it (instead of
-// drawing it at random) lets a reuse inside the grace get the same child again without
-// the child ever being stored in clear.
-func (s *Service) childRefresh(parent string) string {
+// Refresh tokens name their row (issue 12). A refresh token is base64url without
+// padding of 48 bytes: the id of its refresh_tokens row (16 bytes, a time-ordered UUIDv7)
+// followed by a 32-byte secret (256 random bits at login; for a rotation's child, an HMAC
+// of its parent, childRefresh), 64 characters in all. The row holds secret_hash, the
+// SHA-256 of the whole token, and is found by its primary key: `WHERE id = ? AND
+// secret_hash = ?`. A token that was only a random string had to be found through a
+// unique index on its hash, a random key: every rotation looked up, inserted and pruned
+// entries at random places of an index far larger than the page cache at scale, and each
+// group-commit batch wrote several pages per rotation to the WAL (refresh lost 19% of
+// its throughput between 1,000 and 1,000,000 accounts, BENCHMARKS.md § Scale run). By
+// id, a rotation touches the end of the primary key (its child) and pages already hot.
+//
+// The id is not secret (it is the lookup key, and tells when the token was issued, as
+// the access token's iat does); the secret is: an id with a wrong secret matches no row
+// and is an unknown token (401), which revokes nothing, so learning a token's id does
+// not let anyone end its session. The hash is compared by the database: a timing
+// difference there tells something about a SHA-256 of the attacker's own input, nothing
+// about the secret.
+//
+// Tokens issued before this format (43 characters: 32 random bytes) are legacy tokens:
+// their rows hold token_hash (secret_hash NULL) and are found through the partial unique
+// index on it, until they rotate (their children are of the new format) or expire.
+const (
+	refreshIDLen        = 16
+	refreshSecretLen    = 32
+	refreshTokenLen     = 64 // base64url of refreshIDLen + refreshSecretLen bytes
+	legacyRefreshLength = 43 // base64url of 32 bytes
+)
+
+// refreshRef is what a presented refresh token names: the row id and the hash to verify
+// (new format), or the hash to look up (legacy).
+type refreshRef struct {
+	id     uuid.UUID
+	hash   []byte // SHA-256 of the token as presented
+	legacy bool
+}
+
+// parseRefresh reads a presented refresh token. A token of neither shape (length, or
+// not base64url) is refused here, without a query.
+func parseRefresh(token string) (refreshRef, bool) {
+	switch len(token) {
+	case refreshTokenLen:
+		var b [refreshIDLen + refreshSecretLen]byte
+		if n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(token)); err != nil || n != len(b) {
+			return refreshRef{}, false
+		}
+		return refreshRef{id: uuid.UUID(b[:refreshIDLen]), hash: hashToken(token)}, true
+	case legacyRefreshLength:
+		var b [32]byte
+		if n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(token)); err != nil || n != len(b) {
+			return refreshRef{}, false
+		}
+		return refreshRef{hash: hashToken(token), legacy: true}, true
+	}
+	return refreshRef{}, false
+}
+
+// encodeRefresh is the refresh token of row id with secret.
+func encodeRefresh(id uuid.UUID, secret []byte) string {
+	b := make([]byte, 0, refreshIDLen+refreshSecretLen)
+	b = append(append(b, id[:]...), secret...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// newRefreshToken returns a new token for row id: the id and 256 random bits.
+func newRefreshToken(r io.Reader, id uuid.UUID) (string, error) {
+	var secret [refreshSecretLen]byte
+	if _, err := io.ReadFull(r, secret[:]); err != nil {
+		return "", err
+	}
+	return encodeRefresh(id, secret[:]), nil
+}
+
+// childRefresh derives the secret of the refresh token that replaces parent (the child
+// token is its row's id and this secret). Deriving it (instead of drawing it at random)
+// lets a reuse inside the grace get the same child again without the child ever being
+// stored in clear: the grace finds the child's row by parent_id and rebuilds the token
+// from its id and this secret. A legacy child (rotated before the format changed) was
+// this secret alone, base64url: legacyChild.
+func (s *Service) childRefresh(parent string) []byte {
 	m := hmac.New(sha256.New, s.refreshKey)
 	m.Write([]byte("refresh-child:"))
 	m.Write([]byte(parent))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
+
+// legacyChild is the child token that releases before the format change derived from
+// the same secret.
+func legacyChild(secret []byte) string { return base64.RawURLEncoding.EncodeToString(secret) }
+
+// newOrderedID is a time-ordered UUID (version 7) for the rows written on the hot paths:
+// refresh tokens and sessions. Rows created at about the same time get neighbouring ids,
+// so inserts append at the end of the primary key and of the indexes on these ids
+// (refresh_tokens.parent_id, refresh_tokens.session_id), and the rows of the sessions in
+// use sit together, instead of each insert dirtying a leaf page at a random place of
+// indexes far larger than the page cache at 100,000 sessions (with random ids refresh
+// lost ~46% of its throughput between 1,000 and 1,000,000 accounts, BENCHMARKS.md
+// § Scale run). The time it carries is no secret: a session id is in the access token
+// with its iat, and a refresh token's id tells its holder when it was issued.
+func newOrderedID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
