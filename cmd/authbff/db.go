@@ -20,9 +20,9 @@ func openFromEnv(ctx context.Context, getenv func(string) string) (config, *auth
 
 // openCurrent opens the configured database for an operator command: the database must
 // exist and be exactly at this binary's schema. Nothing is created or migrated; an
-// error names the database that was looked at.
+// error names the database that was looked at. AUTH_DB_* apply as for serve.
 func openCurrent(ctx context.Context, cfg config) (*auth.Store, error) {
-	st, err := auth.Open(ctx, cfg.DatabaseURL, auth.OpenExisting)
+	st, err := auth.OpenWith(ctx, cfg.DatabaseURL, auth.OpenExisting, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -90,5 +90,6 @@ func openOperator(ctx context.Context, getenv func(string) string) (config, *aut
 func operatorService(ctx context.Context, cfg config, st *auth.Store) (*auth.Service, error) {
 	cfg.Auth.Log = slog.New(slog.DiscardHandler)
 	cfg.Auth.Operator = true
+	cfg.Auth.Store = st
 	return auth.New(ctx, st.Client, cfg.Auth)
 }
