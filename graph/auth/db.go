@@ -120,7 +120,7 @@ func (d deadlineDriver) Exec(ctx context.Context, query string, args, v any) err
 
 func (d deadlineDriver) Query(ctx context.Context, query string, args, v any) error {
 	err := queryWithDeadline(ctx, d.Driver, d.q, query, args, v)
-	if err != nil && isTransient(err) && isRead(query) && ctx.Err() == nil {
+	if isRead(query) && readAgain(ctx, err) {
 		err = queryWithDeadline(ctx, d.Driver, d.q, query, args, v)
 	}
 	return err

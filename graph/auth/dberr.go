@@ -63,6 +63,14 @@ func isUnavailable(err error) bool {
 	return errors.As(err, &op)
 }
 
+// readAgain reports whether a read that failed with err is run once more, on another
+// connection: the failure is transient (isTransient), it is not "no row", and the
+// caller is still waiting. The one rule of ent's reads (deadlineDriver.Query) and the
+// service's fixed reads (Service.queryRow).
+func readAgain(ctx context.Context, err error) bool {
+	return err != nil && !errors.Is(err, sql.ErrNoRows) && isTransient(err) && ctx.Err() == nil
+}
+
 // isTransient reports whether an operation that failed with err before it committed may
 // be run again at once with a fair chance of success: a serialization failure, a
 // deadlock, or a connection the server ended (restart, failover, pg_terminate_backend).

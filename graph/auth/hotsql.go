@@ -19,7 +19,6 @@ import (
 	"authbff/ent/membership"
 	"authbff/ent/session"
 	"authbff/ent/user"
-	"authbff/internal/deadline"
 )
 
 // Hot paths (issue 12). The session check behind every authenticated request, the
@@ -252,23 +251,20 @@ func nullStr(s sql.NullString) *string {
 }
 
 // queryRow runs a fixed read through the ent client's driver and scans its first row;
-// it returns sql.ErrNoRows when there is none. It runs under Config.DBTimeout
-// (AUTH_DB_TIMEOUT, as every statement of the ent client), and a read that met a
+// it returns sql.ErrNoRows when there is none. It runs under AUTH_DB_TIMEOUT (the
+// store's deadline queue, as every statement of the ent client), and a read that met a
 // connection the server ended, or a storage failure that retired its SQLite
-// connection, is run once more on another connection (as deadlineDriver does).
+// connection, is run once more on another connection (readAgain, as deadlineDriver).
 func (s *Service) queryRow(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
 	err := s.queryRowOnce(ctx, scan, query, args...)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) && isTransient(err) && ctx.Err() == nil {
+	if readAgain(ctx, err) {
 		err = s.queryRowOnce(ctx, scan, query, args...)
 	}
 	return err
 }
 
 func (s *Service) queryRowOnce(ctx context.Context, scan func(rowScanner) error, query string, args ...any) error {
-	// The deadline comes from a queue shared by these reads (internal/deadline), not a
-	// timer per read as context.WithTimeout would start (issue 12).
-	dc := &deadline.Context{}
-	dc.Start(s.dbDeadlines, ctx, nil)
+	dc := bounded(s.dbDeadlines, ctx)
 	defer dc.Stop()
 	if s.sqliteDB != nil {
 		return queryRowDriver(dc, s.sqliteDB, scan, query, args)
@@ -278,7 +274,7 @@ func (s *Service) queryRowOnce(ctx context.Context, scan func(rowScanner) error,
 }
 
 // queryRowDriver runs a one-row read on a connection of db through its driver directly
-// (SQLite: Config.SQLiteDB). database/sql's Rows watch a cancellable context from a
+// (SQLite: Store.SQLiteDB, from Config.Store). database/sql's Rows watch a cancellable context from a
 // goroutine of their own (Rows.awaitDone), started for every query and woken by its
 // Close: on the session check behind every authenticated request that goroutine, its
 // scheduling and the Rows machinery were ~10% of a /me's CPU in BenchmarkMeRESTProduction

@@ -39,7 +39,7 @@ type Service struct {
 	sqlite     bool
 	hot        hotSQL        // the hot paths' fixed statements (hotsql.go)
 	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
-	writer     *ent.Client   // the committer's client: Config.Writer on SQLite, else db
+	writer     *ent.Client   // the committer's client: Store.Writer on SQLite, else db
 	verified   verifiedCache // access tokens already verified (verified.go)
 	// sqliteDB is the store's SQLite pool (the hot reads' driver path, hotsql.go);
 	// dbDeadlines is the store's AUTH_DB_TIMEOUT queue (Store.Deadlines), which bounds
@@ -161,7 +161,7 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	return inTxOn(ctx, s.db, fn)
 }
 
-// inTxOn is inTx on the given client (the refresh committer's: Config.Writer).
+// inTxOn is inTx on the given client (the refresh committer's: Store.Writer).
 func inTxOn(ctx context.Context, db *ent.Client, fn func(tx *ent.Tx) error) error {
 	err, committing := tryTx(ctx, db, fn)
 	if err != nil && (!committing || uncommitted(err)) && isTransient(err) && ctx.Err() == nil {

@@ -62,12 +62,11 @@ func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, n
 	if exp.After(sessionEnd) {
 		exp = sessionEnd
 	}
-	id := newOrderedID()
-	token, err := newRefreshToken(s.cfg.Rand, id)
+	id, token, secretHash, err := NewRefreshRow(s.cfg.Rand)
 	if err != nil {
 		return "", err
 	}
-	err = tx.RefreshToken.Create().SetID(id).SetSessionID(sid).SetSecretHash(hashToken(token)).
+	err = tx.RefreshToken.Create().SetID(id).SetSessionID(sid).SetSecretHash(secretHash).
 		SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
 	return token, err
 }

@@ -39,7 +39,7 @@ type Store struct {
 	Deadlines *deadline.Queue
 	// Writer is an ent client over one dedicated connection of a SQLite file database
 	// (nil on PostgreSQL and on :memory:), under the same deadlines as Client: the
-	// refresh committer writes on it (give it to the service as Config.Writer).
+	// refresh committer writes on it (the service takes it from Config.Store).
 	//
 	// Why one connection: in WAL mode, a connection that begins a transaction after
 	// another connection wrote finds the WAL index changed and drops its whole page
@@ -176,8 +176,8 @@ func OpenWith(ctx context.Context, url string, mode OpenMode, o DBOptions) (*Sto
 	return st, nil
 }
 
-// SQLiteDB is DB on SQLite, nil on PostgreSQL: give it to the service as
-// Config.SQLiteDB (the session check reads through its driver connections).
+// SQLiteDB is DB on SQLite, nil on PostgreSQL; the service takes it through
+// Config.Store (the session check reads through its driver connections).
 func (s *Store) SQLiteDB() *sql.DB {
 	if s.Dialect != migrations.SQLite {
 		return nil
