@@ -232,12 +232,12 @@ func writeDBStats(w io.Writer, st sql.DBStats) {
 }
 
 // runtimeExtras are gauges the Prometheus client's Go collector exported and the library
-// does not (under these names), kept for existing dashboards: GOGC, the memory limit
-// (AUTH_MEMORY_LIMIT) and GOMAXPROCS.
+// does not (under these names), kept with its names and HELP texts for existing
+// dashboards: GOGC, the memory limit (AUTH_MEMORY_LIMIT) and GOMAXPROCS.
 var runtimeExtras = []struct{ sample, name, help string }{
-	{"/gc/gogc:percent", "go_gc_gogc_percent", "Heap size target percentage configured by the user, otherwise 100."},
-	{"/gc/gomemlimit:bytes", "go_gc_gomemlimit_bytes", "Go runtime memory limit configured by the user, otherwise math.MaxInt64."},
-	{"/sched/gomaxprocs:threads", "go_sched_gomaxprocs_threads", "The current runtime.GOMAXPROCS setting."},
+	{"/gc/gogc:percent", "go_gc_gogc_percent", "Heap size target percentage configured by the user, otherwise 100. This value is set by the GOGC environment variable, and the runtime/debug.SetGCPercent function. Sourced from /gc/gogc:percent."},
+	{"/gc/gomemlimit:bytes", "go_gc_gomemlimit_bytes", "Go runtime memory limit configured by the user, otherwise math.MaxInt64. This value is set by the GOMEMLIMIT environment variable, and the runtime/debug.SetMemoryLimit function. Sourced from /gc/gomemlimit:bytes."},
+	{"/sched/gomaxprocs:threads", "go_sched_gomaxprocs_threads", "The current runtime.GOMAXPROCS setting, or the number of operating system threads that can execute user-level Go code simultaneously. Sourced from /sched/gomaxprocs:threads."},
 }
 
 func writeRuntimeExtras(w io.Writer) {
