@@ -2,10 +2,13 @@ package rest_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
+	"math"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,12 +135,111 @@ func TestMetricsScrapedAndParsed(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
 		}
 	}
-	for _, name := range []string{"authbff_password_hash_wait_seconds", "authbff_outbox_pending",
-		"authbff_outbox_oldest_pending_age_seconds", "go_goroutines", "go_sql_open_connections",
-		"process_cpu_seconds_total"} {
+	// Every family of README's table with its type and a HELP text, as scrapers had it under
+	// the Prometheus client.
+	for name, typ := range map[string]dto.MetricType{
+		"authbff_http_requests_total":               dto.MetricType_COUNTER,
+		"authbff_http_request_duration_seconds":     dto.MetricType_HISTOGRAM,
+		"authbff_logins_total":                      dto.MetricType_COUNTER,
+		"authbff_rate_limited_total":                dto.MetricType_COUNTER,
+		"authbff_password_hash_queue_depth":         dto.MetricType_GAUGE,
+		"authbff_password_hash_wait_seconds":        dto.MetricType_HISTOGRAM,
+		"authbff_password_hash_rejected_total":      dto.MetricType_COUNTER,
+		"authbff_outbox_pending":                    dto.MetricType_GAUGE,
+		"authbff_outbox_oldest_pending_age_seconds": dto.MetricType_GAUGE,
+		"authbff_mail_sends_total":                  dto.MetricType_COUNTER,
+		"authbff_db_unavailable_total":              dto.MetricType_COUNTER,
+		"authbff_tls_handshake_errors_total":        dto.MetricType_COUNTER,
+		"go_sql_max_open_connections":               dto.MetricType_GAUGE,
+		"go_sql_open_connections":                   dto.MetricType_GAUGE,
+		"go_sql_in_use_connections":                 dto.MetricType_GAUGE,
+		"go_sql_idle_connections":                   dto.MetricType_GAUGE,
+		"go_sql_wait_count_total":                   dto.MetricType_COUNTER,
+		"go_sql_wait_duration_seconds_total":        dto.MetricType_COUNTER,
+		"go_sql_max_idle_closed_total":              dto.MetricType_COUNTER,
+		"go_sql_max_idle_time_closed_total":         dto.MetricType_COUNTER,
+		"go_sql_max_lifetime_closed_total":          dto.MetricType_COUNTER,
+	} {
+		f := fams[name]
+		if f == nil {
+			t.Errorf("metric %s missing", name)
+			continue
+		}
+		if f.GetType() != typ || f.GetHelp() == "" {
+			t.Errorf("%s: type %v help %q, want type %v and a help text", name, f.GetType(), f.GetHelp(), typ)
+		}
+		if strings.HasPrefix(name, "go_sql_") {
+			if len(f.Metric) != 1 || len(f.Metric[0].Label) != 1 || f.Metric[0].Label[0].GetName() != "db_name" ||
+				f.Metric[0].Label[0].GetValue() != "authbff" {
+				t.Errorf("%s: want one series with db_name=\"authbff\", got %v", name, f.Metric)
+			}
+		}
+	}
+	st := e.Database.DB.Stats()
+	if got, _ := value(fams, "go_sql_max_open_connections", map[string]string{"db_name": "authbff"}); got != float64(st.MaxOpenConnections) || got == 0 {
+		t.Errorf("go_sql_max_open_connections = %v, pool says %d", got, st.MaxOpenConnections)
+	}
+	// The histograms keep their buckets (le, +Inf last), cumulative, with _sum and _count.
+	for name, want := range map[string][]float64{
+		"authbff_http_request_duration_seconds": {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		"authbff_password_hash_wait_seconds":    {.001, .005, .01, .05, .1, .25, .5, 1, 2, 5},
+	} {
+		for _, m := range fams[name].GetMetric() {
+			h := m.GetHistogram()
+			var bounds []float64
+			prev := uint64(0)
+			for _, b := range h.GetBucket() {
+				bounds = append(bounds, b.GetUpperBound())
+				if b.GetCumulativeCount() < prev || b.GetCumulativeCount() > h.GetSampleCount() {
+					t.Errorf("%s%v: bucket counts not cumulative: %v", name, m.Label, h.GetBucket())
+				}
+				prev = b.GetCumulativeCount()
+			}
+			if !slices.Equal(bounds, append(want, math.Inf(1))) {
+				t.Errorf("%s%v: buckets %v, want %v", name, m.Label, bounds, want)
+			}
+			if name == "authbff_http_request_duration_seconds" && h.GetSampleCount() > 0 && h.GetSampleSum() <= 0 {
+				t.Errorf("%s%v: %d samples summing to %v", name, m.Label, h.GetSampleCount(), h.GetSampleSum())
+			}
+		}
+	}
+	// The Go runtime and process metrics README names.
+	for _, name := range []string{"go_goroutines", "go_threads", "go_info", "go_gc_duration_seconds",
+		"go_memstats_heap_inuse_bytes", "go_gc_gogc_percent", "go_gc_gomemlimit_bytes", "go_sched_gomaxprocs_threads",
+		"process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
+		"process_open_fds", "process_max_fds", "process_start_time_seconds"} {
 		if fams[name] == nil {
 			t.Errorf("metric %s missing", name)
 		}
+	}
+	if v, _ := value(fams, "go_goroutines", nil); v < 1 {
+		t.Errorf("go_goroutines = %v", v)
+	}
+}
+
+// TestMetricsGzip: a scraper that accepts gzip gets the same exposition compressed.
+func TestMetricsGzip(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	r := e.Do(http.MethodGet, "/metrics", nil, "", "Accept-Encoding", "gzip")
+	if r.Status != 200 || r.Header.Get("Content-Encoding") != "gzip" ||
+		!strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("metrics: %d %v", r.Status, r.Header)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fams["authbff_outbox_pending"] == nil || fams["go_sql_open_connections"] == nil || fams["go_goroutines"] == nil {
+		t.Fatalf("families missing from the gzipped exposition: %d families", len(fams))
+	}
+	if r := e.Do(http.MethodGet, "/metrics", nil, "", "Accept-Encoding", "gzip;q=0, identity"); r.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("gzip;q=0 answered with %q", r.Header.Get("Content-Encoding"))
 	}
 }
 
