@@ -285,7 +285,7 @@ func TestLoginRehashOneStatement(t *testing.T) {
 	}
 }
 
-// TestLoginOrgChoice: the organization a session starts in (one ordered statement now,
+// TestLoginOrgChoice: the organization a session starts in (one statement now,
 // ent's two queries before): the personal workspace while a member, else the oldest
 // membership (ties by id), else none.
 func TestLoginOrgChoice(t *testing.T) {

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -80,13 +78,11 @@ func (s *Service) SwitchOrg(ctx context.Context, p *Principal, in SwitchOrgInput
 // the user is still its member, else the oldest membership, else none. One fixed
 // statement (hotsql.go: every login runs it).
 func (s *Service) loginOrg(ctx context.Context, tx *ent.Tx, u *ent.User) (*uuid.UUID, error) {
-	var org uuid.UUID
-	err := txQueryRow(ctx, tx, func(r rowScanner) error { return r.Scan(&org) }, s.hot.loginOrg, u.ID, nullID(u.DefaultWorkspaceID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
+	var org uuid.NullUUID
+	err := txQueryRow(ctx, tx, func(r rowScanner) error { return r.Scan(&org) }, s.hot.loginOrg,
+		u.ID, nullID(u.DefaultWorkspaceID), u.ID)
+	if err != nil || !org.Valid {
 		return nil, err
 	}
-	return &org, nil
+	return &org.UUID, nil
 }
