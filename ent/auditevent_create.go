@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
@@ -21,7 +19,6 @@ type AuditEventCreate struct {
 	config
 	mutation *AuditEventMutation
 	hooks    []Hook
-	conflict []sql.ConflictOption
 }
 
 // SetType sets the "type" field.
@@ -209,7 +206,6 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 		_node = &AuditEvent{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(auditevent.Table, sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeUUID))
 	)
-	_spec.OnConflict = _c.conflict
 	if id, ok := _c.mutation.ID(); ok {
 		_node.ID = id
 		_spec.ID.Value = &id
@@ -245,214 +241,11 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.AuditEvent.Create().
-//		SetType(v).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.AuditEventUpsert) {
-//			SetType(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *AuditEventCreate) OnConflict(opts ...sql.ConflictOption) *AuditEventUpsertOne {
-	_c.conflict = opts
-	return &AuditEventUpsertOne{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.AuditEvent.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *AuditEventCreate) OnConflictColumns(columns ...string) *AuditEventUpsertOne {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &AuditEventUpsertOne{
-		create: _c,
-	}
-}
-
-type (
-	// AuditEventUpsertOne is the builder for "upsert"-ing
-	//  one AuditEvent node.
-	AuditEventUpsertOne struct {
-		create *AuditEventCreate
-	}
-
-	// AuditEventUpsert is the "OnConflict" setter.
-	AuditEventUpsert struct {
-		*sql.UpdateSet
-	}
-)
-
-// SetIP sets the "ip" field.
-func (u *AuditEventUpsert) SetIP(v string) *AuditEventUpsert {
-	u.Set(auditevent.FieldIP, v)
-	return u
-}
-
-// UpdateIP sets the "ip" field to the value that was provided on create.
-func (u *AuditEventUpsert) UpdateIP() *AuditEventUpsert {
-	u.SetExcluded(auditevent.FieldIP)
-	return u
-}
-
-// SetUserAgent sets the "user_agent" field.
-func (u *AuditEventUpsert) SetUserAgent(v string) *AuditEventUpsert {
-	u.Set(auditevent.FieldUserAgent, v)
-	return u
-}
-
-// UpdateUserAgent sets the "user_agent" field to the value that was provided on create.
-func (u *AuditEventUpsert) UpdateUserAgent() *AuditEventUpsert {
-	u.SetExcluded(auditevent.FieldUserAgent)
-	return u
-}
-
-// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
-// Using this option is equivalent to using:
-//
-//	client.AuditEvent.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(auditevent.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *AuditEventUpsertOne) UpdateNewValues() *AuditEventUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		if _, exists := u.create.mutation.ID(); exists {
-			s.SetIgnore(auditevent.FieldID)
-		}
-		if _, exists := u.create.mutation.GetType(); exists {
-			s.SetIgnore(auditevent.FieldType)
-		}
-		if _, exists := u.create.mutation.UserID(); exists {
-			s.SetIgnore(auditevent.FieldUserID)
-		}
-		if _, exists := u.create.mutation.SessionID(); exists {
-			s.SetIgnore(auditevent.FieldSessionID)
-		}
-		if _, exists := u.create.mutation.Data(); exists {
-			s.SetIgnore(auditevent.FieldData)
-		}
-		if _, exists := u.create.mutation.CreatedAt(); exists {
-			s.SetIgnore(auditevent.FieldCreatedAt)
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.AuditEvent.Create().
-//	    OnConflict(sql.ResolveWithIgnore()).
-//	    Exec(ctx)
-func (u *AuditEventUpsertOne) Ignore() *AuditEventUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *AuditEventUpsertOne) DoNothing() *AuditEventUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the AuditEventCreate.OnConflict
-// documentation for more info.
-func (u *AuditEventUpsertOne) Update(set func(*AuditEventUpsert)) *AuditEventUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&AuditEventUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetIP sets the "ip" field.
-func (u *AuditEventUpsertOne) SetIP(v string) *AuditEventUpsertOne {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.SetIP(v)
-	})
-}
-
-// UpdateIP sets the "ip" field to the value that was provided on create.
-func (u *AuditEventUpsertOne) UpdateIP() *AuditEventUpsertOne {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.UpdateIP()
-	})
-}
-
-// SetUserAgent sets the "user_agent" field.
-func (u *AuditEventUpsertOne) SetUserAgent(v string) *AuditEventUpsertOne {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.SetUserAgent(v)
-	})
-}
-
-// UpdateUserAgent sets the "user_agent" field to the value that was provided on create.
-func (u *AuditEventUpsertOne) UpdateUserAgent() *AuditEventUpsertOne {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.UpdateUserAgent()
-	})
-}
-
-// Exec executes the query.
-func (u *AuditEventUpsertOne) Exec(ctx context.Context) error {
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for AuditEventCreate.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *AuditEventUpsertOne) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *AuditEventUpsertOne) ID(ctx context.Context) (id uuid.UUID, err error) {
-	if u.create.driver.Dialect() == dialect.MySQL {
-		// In case of "ON CONFLICT", there is no way to get back non-numeric ID
-		// fields from the database since MySQL does not support the RETURNING clause.
-		return id, errors.New("ent: AuditEventUpsertOne.ID is not supported by MySQL driver. Use AuditEventUpsertOne.Exec instead")
-	}
-	node, err := u.create.Save(ctx)
-	if err != nil {
-		return id, err
-	}
-	return node.ID, nil
-}
-
-// IDX is like ID, but panics if an error occurs.
-func (u *AuditEventUpsertOne) IDX(ctx context.Context) uuid.UUID {
-	id, err := u.ID(ctx)
-	if err != nil {
-		panic(err)
-	}
-	return id
-}
-
 // AuditEventCreateBulk is the builder for creating many AuditEvent entities in bulk.
 type AuditEventCreateBulk struct {
 	config
 	err      error
 	builders []*AuditEventCreate
-	conflict []sql.ConflictOption
 }
 
 // Save creates the AuditEvent entities in the database.
@@ -482,7 +275,6 @@ func (_c *AuditEventCreateBulk) Save(ctx context.Context) ([]*AuditEvent, error)
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
-					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -529,163 +321,6 @@ func (_c *AuditEventCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *AuditEventCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.AuditEvent.CreateBulk(builders...).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.AuditEventUpsert) {
-//			SetType(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *AuditEventCreateBulk) OnConflict(opts ...sql.ConflictOption) *AuditEventUpsertBulk {
-	_c.conflict = opts
-	return &AuditEventUpsertBulk{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.AuditEvent.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *AuditEventCreateBulk) OnConflictColumns(columns ...string) *AuditEventUpsertBulk {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &AuditEventUpsertBulk{
-		create: _c,
-	}
-}
-
-// AuditEventUpsertBulk is the builder for "upsert"-ing
-// a bulk of AuditEvent nodes.
-type AuditEventUpsertBulk struct {
-	create *AuditEventCreateBulk
-}
-
-// UpdateNewValues updates the mutable fields using the new values that
-// were set on create. Using this option is equivalent to using:
-//
-//	client.AuditEvent.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(auditevent.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *AuditEventUpsertBulk) UpdateNewValues() *AuditEventUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		for _, b := range u.create.builders {
-			if _, exists := b.mutation.ID(); exists {
-				s.SetIgnore(auditevent.FieldID)
-			}
-			if _, exists := b.mutation.GetType(); exists {
-				s.SetIgnore(auditevent.FieldType)
-			}
-			if _, exists := b.mutation.UserID(); exists {
-				s.SetIgnore(auditevent.FieldUserID)
-			}
-			if _, exists := b.mutation.SessionID(); exists {
-				s.SetIgnore(auditevent.FieldSessionID)
-			}
-			if _, exists := b.mutation.Data(); exists {
-				s.SetIgnore(auditevent.FieldData)
-			}
-			if _, exists := b.mutation.CreatedAt(); exists {
-				s.SetIgnore(auditevent.FieldCreatedAt)
-			}
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.AuditEvent.Create().
-//		OnConflict(sql.ResolveWithIgnore()).
-//		Exec(ctx)
-func (u *AuditEventUpsertBulk) Ignore() *AuditEventUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *AuditEventUpsertBulk) DoNothing() *AuditEventUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the AuditEventCreateBulk.OnConflict
-// documentation for more info.
-func (u *AuditEventUpsertBulk) Update(set func(*AuditEventUpsert)) *AuditEventUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&AuditEventUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetIP sets the "ip" field.
-func (u *AuditEventUpsertBulk) SetIP(v string) *AuditEventUpsertBulk {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.SetIP(v)
-	})
-}
-
-// UpdateIP sets the "ip" field to the value that was provided on create.
-func (u *AuditEventUpsertBulk) UpdateIP() *AuditEventUpsertBulk {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.UpdateIP()
-	})
-}
-
-// SetUserAgent sets the "user_agent" field.
-func (u *AuditEventUpsertBulk) SetUserAgent(v string) *AuditEventUpsertBulk {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.SetUserAgent(v)
-	})
-}
-
-// UpdateUserAgent sets the "user_agent" field to the value that was provided on create.
-func (u *AuditEventUpsertBulk) UpdateUserAgent() *AuditEventUpsertBulk {
-	return u.Update(func(s *AuditEventUpsert) {
-		s.UpdateUserAgent()
-	})
-}
-
-// Exec executes the query.
-func (u *AuditEventUpsertBulk) Exec(ctx context.Context) error {
-	if u.create.err != nil {
-		return u.create.err
-	}
-	for i, b := range u.create.builders {
-		if len(b.conflict) != 0 {
-			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the AuditEventCreateBulk instead", i)
-		}
-	}
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for AuditEventCreateBulk.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *AuditEventUpsertBulk) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

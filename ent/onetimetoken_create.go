@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
@@ -22,7 +20,6 @@ type OneTimeTokenCreate struct {
 	config
 	mutation *OneTimeTokenMutation
 	hooks    []Hook
-	conflict []sql.ConflictOption
 }
 
 // SetUserID sets the "user_id" field.
@@ -168,7 +165,6 @@ func (_c *OneTimeTokenCreate) createSpec() (*OneTimeToken, *sqlgraph.CreateSpec)
 		_node = &OneTimeToken{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(onetimetoken.Table, sqlgraph.NewFieldSpec(onetimetoken.FieldID, field.TypeUUID))
 	)
-	_spec.OnConflict = _c.conflict
 	if id, ok := _c.mutation.ID(); ok {
 		_node.ID = id
 		_spec.ID.Value = &id
@@ -213,201 +209,11 @@ func (_c *OneTimeTokenCreate) createSpec() (*OneTimeToken, *sqlgraph.CreateSpec)
 	return _node, _spec
 }
 
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.OneTimeToken.Create().
-//		SetUserID(v).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.OneTimeTokenUpsert) {
-//			SetUserID(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *OneTimeTokenCreate) OnConflict(opts ...sql.ConflictOption) *OneTimeTokenUpsertOne {
-	_c.conflict = opts
-	return &OneTimeTokenUpsertOne{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.OneTimeToken.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *OneTimeTokenCreate) OnConflictColumns(columns ...string) *OneTimeTokenUpsertOne {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &OneTimeTokenUpsertOne{
-		create: _c,
-	}
-}
-
-type (
-	// OneTimeTokenUpsertOne is the builder for "upsert"-ing
-	//  one OneTimeToken node.
-	OneTimeTokenUpsertOne struct {
-		create *OneTimeTokenCreate
-	}
-
-	// OneTimeTokenUpsert is the "OnConflict" setter.
-	OneTimeTokenUpsert struct {
-		*sql.UpdateSet
-	}
-)
-
-// SetUsedAt sets the "used_at" field.
-func (u *OneTimeTokenUpsert) SetUsedAt(v time.Time) *OneTimeTokenUpsert {
-	u.Set(onetimetoken.FieldUsedAt, v)
-	return u
-}
-
-// UpdateUsedAt sets the "used_at" field to the value that was provided on create.
-func (u *OneTimeTokenUpsert) UpdateUsedAt() *OneTimeTokenUpsert {
-	u.SetExcluded(onetimetoken.FieldUsedAt)
-	return u
-}
-
-// ClearUsedAt clears the value of the "used_at" field.
-func (u *OneTimeTokenUpsert) ClearUsedAt() *OneTimeTokenUpsert {
-	u.SetNull(onetimetoken.FieldUsedAt)
-	return u
-}
-
-// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
-// Using this option is equivalent to using:
-//
-//	client.OneTimeToken.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(onetimetoken.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *OneTimeTokenUpsertOne) UpdateNewValues() *OneTimeTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		if _, exists := u.create.mutation.ID(); exists {
-			s.SetIgnore(onetimetoken.FieldID)
-		}
-		if _, exists := u.create.mutation.UserID(); exists {
-			s.SetIgnore(onetimetoken.FieldUserID)
-		}
-		if _, exists := u.create.mutation.Kind(); exists {
-			s.SetIgnore(onetimetoken.FieldKind)
-		}
-		if _, exists := u.create.mutation.TokenHash(); exists {
-			s.SetIgnore(onetimetoken.FieldTokenHash)
-		}
-		if _, exists := u.create.mutation.CreatedAt(); exists {
-			s.SetIgnore(onetimetoken.FieldCreatedAt)
-		}
-		if _, exists := u.create.mutation.ExpiresAt(); exists {
-			s.SetIgnore(onetimetoken.FieldExpiresAt)
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.OneTimeToken.Create().
-//	    OnConflict(sql.ResolveWithIgnore()).
-//	    Exec(ctx)
-func (u *OneTimeTokenUpsertOne) Ignore() *OneTimeTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *OneTimeTokenUpsertOne) DoNothing() *OneTimeTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the OneTimeTokenCreate.OnConflict
-// documentation for more info.
-func (u *OneTimeTokenUpsertOne) Update(set func(*OneTimeTokenUpsert)) *OneTimeTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&OneTimeTokenUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetUsedAt sets the "used_at" field.
-func (u *OneTimeTokenUpsertOne) SetUsedAt(v time.Time) *OneTimeTokenUpsertOne {
-	return u.Update(func(s *OneTimeTokenUpsert) {
-		s.SetUsedAt(v)
-	})
-}
-
-// UpdateUsedAt sets the "used_at" field to the value that was provided on create.
-func (u *OneTimeTokenUpsertOne) UpdateUsedAt() *OneTimeTokenUpsertOne {
-	return u.Update(func(s *OneTimeTokenUpsert) {
-		s.UpdateUsedAt()
-	})
-}
-
-// ClearUsedAt clears the value of the "used_at" field.
-func (u *OneTimeTokenUpsertOne) ClearUsedAt() *OneTimeTokenUpsertOne {
-	return u.Update(func(s *OneTimeTokenUpsert) {
-		s.ClearUsedAt()
-	})
-}
-
-// Exec executes the query.
-func (u *OneTimeTokenUpsertOne) Exec(ctx context.Context) error {
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for OneTimeTokenCreate.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *OneTimeTokenUpsertOne) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *OneTimeTokenUpsertOne) ID(ctx context.Context) (id uuid.UUID, err error) {
-	if u.create.driver.Dialect() == dialect.MySQL {
-		// In case of "ON CONFLICT", there is no way to get back non-numeric ID
-		// fields from the database since MySQL does not support the RETURNING clause.
-		return id, errors.New("ent: OneTimeTokenUpsertOne.ID is not supported by MySQL driver. Use OneTimeTokenUpsertOne.Exec instead")
-	}
-	node, err := u.create.Save(ctx)
-	if err != nil {
-		return id, err
-	}
-	return node.ID, nil
-}
-
-// IDX is like ID, but panics if an error occurs.
-func (u *OneTimeTokenUpsertOne) IDX(ctx context.Context) uuid.UUID {
-	id, err := u.ID(ctx)
-	if err != nil {
-		panic(err)
-	}
-	return id
-}
-
 // OneTimeTokenCreateBulk is the builder for creating many OneTimeToken entities in bulk.
 type OneTimeTokenCreateBulk struct {
 	config
 	err      error
 	builders []*OneTimeTokenCreate
-	conflict []sql.ConflictOption
 }
 
 // Save creates the OneTimeToken entities in the database.
@@ -436,7 +242,6 @@ func (_c *OneTimeTokenCreateBulk) Save(ctx context.Context) ([]*OneTimeToken, er
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
-					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -483,156 +288,6 @@ func (_c *OneTimeTokenCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *OneTimeTokenCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.OneTimeToken.CreateBulk(builders...).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.OneTimeTokenUpsert) {
-//			SetUserID(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *OneTimeTokenCreateBulk) OnConflict(opts ...sql.ConflictOption) *OneTimeTokenUpsertBulk {
-	_c.conflict = opts
-	return &OneTimeTokenUpsertBulk{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.OneTimeToken.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *OneTimeTokenCreateBulk) OnConflictColumns(columns ...string) *OneTimeTokenUpsertBulk {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &OneTimeTokenUpsertBulk{
-		create: _c,
-	}
-}
-
-// OneTimeTokenUpsertBulk is the builder for "upsert"-ing
-// a bulk of OneTimeToken nodes.
-type OneTimeTokenUpsertBulk struct {
-	create *OneTimeTokenCreateBulk
-}
-
-// UpdateNewValues updates the mutable fields using the new values that
-// were set on create. Using this option is equivalent to using:
-//
-//	client.OneTimeToken.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(onetimetoken.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *OneTimeTokenUpsertBulk) UpdateNewValues() *OneTimeTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		for _, b := range u.create.builders {
-			if _, exists := b.mutation.ID(); exists {
-				s.SetIgnore(onetimetoken.FieldID)
-			}
-			if _, exists := b.mutation.UserID(); exists {
-				s.SetIgnore(onetimetoken.FieldUserID)
-			}
-			if _, exists := b.mutation.Kind(); exists {
-				s.SetIgnore(onetimetoken.FieldKind)
-			}
-			if _, exists := b.mutation.TokenHash(); exists {
-				s.SetIgnore(onetimetoken.FieldTokenHash)
-			}
-			if _, exists := b.mutation.CreatedAt(); exists {
-				s.SetIgnore(onetimetoken.FieldCreatedAt)
-			}
-			if _, exists := b.mutation.ExpiresAt(); exists {
-				s.SetIgnore(onetimetoken.FieldExpiresAt)
-			}
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.OneTimeToken.Create().
-//		OnConflict(sql.ResolveWithIgnore()).
-//		Exec(ctx)
-func (u *OneTimeTokenUpsertBulk) Ignore() *OneTimeTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *OneTimeTokenUpsertBulk) DoNothing() *OneTimeTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the OneTimeTokenCreateBulk.OnConflict
-// documentation for more info.
-func (u *OneTimeTokenUpsertBulk) Update(set func(*OneTimeTokenUpsert)) *OneTimeTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&OneTimeTokenUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetUsedAt sets the "used_at" field.
-func (u *OneTimeTokenUpsertBulk) SetUsedAt(v time.Time) *OneTimeTokenUpsertBulk {
-	return u.Update(func(s *OneTimeTokenUpsert) {
-		s.SetUsedAt(v)
-	})
-}
-
-// UpdateUsedAt sets the "used_at" field to the value that was provided on create.
-func (u *OneTimeTokenUpsertBulk) UpdateUsedAt() *OneTimeTokenUpsertBulk {
-	return u.Update(func(s *OneTimeTokenUpsert) {
-		s.UpdateUsedAt()
-	})
-}
-
-// ClearUsedAt clears the value of the "used_at" field.
-func (u *OneTimeTokenUpsertBulk) ClearUsedAt() *OneTimeTokenUpsertBulk {
-	return u.Update(func(s *OneTimeTokenUpsert) {
-		s.ClearUsedAt()
-	})
-}
-
-// Exec executes the query.
-func (u *OneTimeTokenUpsertBulk) Exec(ctx context.Context) error {
-	if u.create.err != nil {
-		return u.create.err
-	}
-	for i, b := range u.create.builders {
-		if len(b.conflict) != 0 {
-			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the OneTimeTokenCreateBulk instead", i)
-		}
-	}
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for OneTimeTokenCreateBulk.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *OneTimeTokenUpsertBulk) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

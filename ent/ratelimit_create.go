@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -19,7 +17,6 @@ type RateLimitCreate struct {
 	config
 	mutation *RateLimitMutation
 	hooks    []Hook
-	conflict []sql.ConflictOption
 }
 
 // SetTat sets the "tat" field.
@@ -133,7 +130,6 @@ func (_c *RateLimitCreate) createSpec() (*RateLimit, *sqlgraph.CreateSpec) {
 		_node = &RateLimit{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(ratelimit.Table, sqlgraph.NewFieldSpec(ratelimit.FieldID, field.TypeString))
 	)
-	_spec.OnConflict = _c.conflict
 	if id, ok := _c.mutation.ID(); ok {
 		_node.ID = id
 		_spec.ID.Value = id
@@ -149,212 +145,11 @@ func (_c *RateLimitCreate) createSpec() (*RateLimit, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.RateLimit.Create().
-//		SetTat(v).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.RateLimitUpsert) {
-//			SetTat(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *RateLimitCreate) OnConflict(opts ...sql.ConflictOption) *RateLimitUpsertOne {
-	_c.conflict = opts
-	return &RateLimitUpsertOne{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.RateLimit.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *RateLimitCreate) OnConflictColumns(columns ...string) *RateLimitUpsertOne {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &RateLimitUpsertOne{
-		create: _c,
-	}
-}
-
-type (
-	// RateLimitUpsertOne is the builder for "upsert"-ing
-	//  one RateLimit node.
-	RateLimitUpsertOne struct {
-		create *RateLimitCreate
-	}
-
-	// RateLimitUpsert is the "OnConflict" setter.
-	RateLimitUpsert struct {
-		*sql.UpdateSet
-	}
-)
-
-// SetTat sets the "tat" field.
-func (u *RateLimitUpsert) SetTat(v int64) *RateLimitUpsert {
-	u.Set(ratelimit.FieldTat, v)
-	return u
-}
-
-// UpdateTat sets the "tat" field to the value that was provided on create.
-func (u *RateLimitUpsert) UpdateTat() *RateLimitUpsert {
-	u.SetExcluded(ratelimit.FieldTat)
-	return u
-}
-
-// AddTat adds v to the "tat" field.
-func (u *RateLimitUpsert) AddTat(v int64) *RateLimitUpsert {
-	u.Add(ratelimit.FieldTat, v)
-	return u
-}
-
-// SetHit sets the "hit" field.
-func (u *RateLimitUpsert) SetHit(v bool) *RateLimitUpsert {
-	u.Set(ratelimit.FieldHit, v)
-	return u
-}
-
-// UpdateHit sets the "hit" field to the value that was provided on create.
-func (u *RateLimitUpsert) UpdateHit() *RateLimitUpsert {
-	u.SetExcluded(ratelimit.FieldHit)
-	return u
-}
-
-// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
-// Using this option is equivalent to using:
-//
-//	client.RateLimit.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(ratelimit.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *RateLimitUpsertOne) UpdateNewValues() *RateLimitUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		if _, exists := u.create.mutation.ID(); exists {
-			s.SetIgnore(ratelimit.FieldID)
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.RateLimit.Create().
-//	    OnConflict(sql.ResolveWithIgnore()).
-//	    Exec(ctx)
-func (u *RateLimitUpsertOne) Ignore() *RateLimitUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *RateLimitUpsertOne) DoNothing() *RateLimitUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the RateLimitCreate.OnConflict
-// documentation for more info.
-func (u *RateLimitUpsertOne) Update(set func(*RateLimitUpsert)) *RateLimitUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&RateLimitUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetTat sets the "tat" field.
-func (u *RateLimitUpsertOne) SetTat(v int64) *RateLimitUpsertOne {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.SetTat(v)
-	})
-}
-
-// AddTat adds v to the "tat" field.
-func (u *RateLimitUpsertOne) AddTat(v int64) *RateLimitUpsertOne {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.AddTat(v)
-	})
-}
-
-// UpdateTat sets the "tat" field to the value that was provided on create.
-func (u *RateLimitUpsertOne) UpdateTat() *RateLimitUpsertOne {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.UpdateTat()
-	})
-}
-
-// SetHit sets the "hit" field.
-func (u *RateLimitUpsertOne) SetHit(v bool) *RateLimitUpsertOne {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.SetHit(v)
-	})
-}
-
-// UpdateHit sets the "hit" field to the value that was provided on create.
-func (u *RateLimitUpsertOne) UpdateHit() *RateLimitUpsertOne {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.UpdateHit()
-	})
-}
-
-// Exec executes the query.
-func (u *RateLimitUpsertOne) Exec(ctx context.Context) error {
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for RateLimitCreate.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *RateLimitUpsertOne) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *RateLimitUpsertOne) ID(ctx context.Context) (id string, err error) {
-	if u.create.driver.Dialect() == dialect.MySQL {
-		// In case of "ON CONFLICT", there is no way to get back non-numeric ID
-		// fields from the database since MySQL does not support the RETURNING clause.
-		return id, errors.New("ent: RateLimitUpsertOne.ID is not supported by MySQL driver. Use RateLimitUpsertOne.Exec instead")
-	}
-	node, err := u.create.Save(ctx)
-	if err != nil {
-		return id, err
-	}
-	return node.ID, nil
-}
-
-// IDX is like ID, but panics if an error occurs.
-func (u *RateLimitUpsertOne) IDX(ctx context.Context) string {
-	id, err := u.ID(ctx)
-	if err != nil {
-		panic(err)
-	}
-	return id
-}
-
 // RateLimitCreateBulk is the builder for creating many RateLimit entities in bulk.
 type RateLimitCreateBulk struct {
 	config
 	err      error
 	builders []*RateLimitCreate
-	conflict []sql.ConflictOption
 }
 
 // Save creates the RateLimit entities in the database.
@@ -384,7 +179,6 @@ func (_c *RateLimitCreateBulk) Save(ctx context.Context) ([]*RateLimit, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
-					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -431,155 +225,6 @@ func (_c *RateLimitCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *RateLimitCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.RateLimit.CreateBulk(builders...).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.RateLimitUpsert) {
-//			SetTat(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *RateLimitCreateBulk) OnConflict(opts ...sql.ConflictOption) *RateLimitUpsertBulk {
-	_c.conflict = opts
-	return &RateLimitUpsertBulk{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.RateLimit.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *RateLimitCreateBulk) OnConflictColumns(columns ...string) *RateLimitUpsertBulk {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &RateLimitUpsertBulk{
-		create: _c,
-	}
-}
-
-// RateLimitUpsertBulk is the builder for "upsert"-ing
-// a bulk of RateLimit nodes.
-type RateLimitUpsertBulk struct {
-	create *RateLimitCreateBulk
-}
-
-// UpdateNewValues updates the mutable fields using the new values that
-// were set on create. Using this option is equivalent to using:
-//
-//	client.RateLimit.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(ratelimit.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *RateLimitUpsertBulk) UpdateNewValues() *RateLimitUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		for _, b := range u.create.builders {
-			if _, exists := b.mutation.ID(); exists {
-				s.SetIgnore(ratelimit.FieldID)
-			}
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.RateLimit.Create().
-//		OnConflict(sql.ResolveWithIgnore()).
-//		Exec(ctx)
-func (u *RateLimitUpsertBulk) Ignore() *RateLimitUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *RateLimitUpsertBulk) DoNothing() *RateLimitUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the RateLimitCreateBulk.OnConflict
-// documentation for more info.
-func (u *RateLimitUpsertBulk) Update(set func(*RateLimitUpsert)) *RateLimitUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&RateLimitUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetTat sets the "tat" field.
-func (u *RateLimitUpsertBulk) SetTat(v int64) *RateLimitUpsertBulk {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.SetTat(v)
-	})
-}
-
-// AddTat adds v to the "tat" field.
-func (u *RateLimitUpsertBulk) AddTat(v int64) *RateLimitUpsertBulk {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.AddTat(v)
-	})
-}
-
-// UpdateTat sets the "tat" field to the value that was provided on create.
-func (u *RateLimitUpsertBulk) UpdateTat() *RateLimitUpsertBulk {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.UpdateTat()
-	})
-}
-
-// SetHit sets the "hit" field.
-func (u *RateLimitUpsertBulk) SetHit(v bool) *RateLimitUpsertBulk {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.SetHit(v)
-	})
-}
-
-// UpdateHit sets the "hit" field to the value that was provided on create.
-func (u *RateLimitUpsertBulk) UpdateHit() *RateLimitUpsertBulk {
-	return u.Update(func(s *RateLimitUpsert) {
-		s.UpdateHit()
-	})
-}
-
-// Exec executes the query.
-func (u *RateLimitUpsertBulk) Exec(ctx context.Context) error {
-	if u.create.err != nil {
-		return u.create.err
-	}
-	for i, b := range u.create.builders {
-		if len(b.conflict) != 0 {
-			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the RateLimitCreateBulk instead", i)
-		}
-	}
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for RateLimitCreateBulk.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *RateLimitUpsertBulk) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
@@ -22,7 +20,6 @@ type RefreshTokenCreate struct {
 	config
 	mutation *RefreshTokenMutation
 	hooks    []Hook
-	conflict []sql.ConflictOption
 }
 
 // SetSessionID sets the "session_id" field.
@@ -171,7 +168,6 @@ func (_c *RefreshTokenCreate) createSpec() (*RefreshToken, *sqlgraph.CreateSpec)
 		_node = &RefreshToken{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(refreshtoken.Table, sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeUUID))
 	)
-	_spec.OnConflict = _c.conflict
 	if id, ok := _c.mutation.ID(); ok {
 		_node.ID = id
 		_spec.ID.Value = &id
@@ -220,204 +216,11 @@ func (_c *RefreshTokenCreate) createSpec() (*RefreshToken, *sqlgraph.CreateSpec)
 	return _node, _spec
 }
 
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.RefreshToken.Create().
-//		SetSessionID(v).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.RefreshTokenUpsert) {
-//			SetSessionID(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *RefreshTokenCreate) OnConflict(opts ...sql.ConflictOption) *RefreshTokenUpsertOne {
-	_c.conflict = opts
-	return &RefreshTokenUpsertOne{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.RefreshToken.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *RefreshTokenCreate) OnConflictColumns(columns ...string) *RefreshTokenUpsertOne {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &RefreshTokenUpsertOne{
-		create: _c,
-	}
-}
-
-type (
-	// RefreshTokenUpsertOne is the builder for "upsert"-ing
-	//  one RefreshToken node.
-	RefreshTokenUpsertOne struct {
-		create *RefreshTokenCreate
-	}
-
-	// RefreshTokenUpsert is the "OnConflict" setter.
-	RefreshTokenUpsert struct {
-		*sql.UpdateSet
-	}
-)
-
-// SetRotatedAt sets the "rotated_at" field.
-func (u *RefreshTokenUpsert) SetRotatedAt(v time.Time) *RefreshTokenUpsert {
-	u.Set(refreshtoken.FieldRotatedAt, v)
-	return u
-}
-
-// UpdateRotatedAt sets the "rotated_at" field to the value that was provided on create.
-func (u *RefreshTokenUpsert) UpdateRotatedAt() *RefreshTokenUpsert {
-	u.SetExcluded(refreshtoken.FieldRotatedAt)
-	return u
-}
-
-// ClearRotatedAt clears the value of the "rotated_at" field.
-func (u *RefreshTokenUpsert) ClearRotatedAt() *RefreshTokenUpsert {
-	u.SetNull(refreshtoken.FieldRotatedAt)
-	return u
-}
-
-// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
-// Using this option is equivalent to using:
-//
-//	client.RefreshToken.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(refreshtoken.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *RefreshTokenUpsertOne) UpdateNewValues() *RefreshTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		if _, exists := u.create.mutation.ID(); exists {
-			s.SetIgnore(refreshtoken.FieldID)
-		}
-		if _, exists := u.create.mutation.SessionID(); exists {
-			s.SetIgnore(refreshtoken.FieldSessionID)
-		}
-		if _, exists := u.create.mutation.TokenHash(); exists {
-			s.SetIgnore(refreshtoken.FieldTokenHash)
-		}
-		if _, exists := u.create.mutation.SecretHash(); exists {
-			s.SetIgnore(refreshtoken.FieldSecretHash)
-		}
-		if _, exists := u.create.mutation.ParentID(); exists {
-			s.SetIgnore(refreshtoken.FieldParentID)
-		}
-		if _, exists := u.create.mutation.CreatedAt(); exists {
-			s.SetIgnore(refreshtoken.FieldCreatedAt)
-		}
-		if _, exists := u.create.mutation.ExpiresAt(); exists {
-			s.SetIgnore(refreshtoken.FieldExpiresAt)
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.RefreshToken.Create().
-//	    OnConflict(sql.ResolveWithIgnore()).
-//	    Exec(ctx)
-func (u *RefreshTokenUpsertOne) Ignore() *RefreshTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *RefreshTokenUpsertOne) DoNothing() *RefreshTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the RefreshTokenCreate.OnConflict
-// documentation for more info.
-func (u *RefreshTokenUpsertOne) Update(set func(*RefreshTokenUpsert)) *RefreshTokenUpsertOne {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&RefreshTokenUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetRotatedAt sets the "rotated_at" field.
-func (u *RefreshTokenUpsertOne) SetRotatedAt(v time.Time) *RefreshTokenUpsertOne {
-	return u.Update(func(s *RefreshTokenUpsert) {
-		s.SetRotatedAt(v)
-	})
-}
-
-// UpdateRotatedAt sets the "rotated_at" field to the value that was provided on create.
-func (u *RefreshTokenUpsertOne) UpdateRotatedAt() *RefreshTokenUpsertOne {
-	return u.Update(func(s *RefreshTokenUpsert) {
-		s.UpdateRotatedAt()
-	})
-}
-
-// ClearRotatedAt clears the value of the "rotated_at" field.
-func (u *RefreshTokenUpsertOne) ClearRotatedAt() *RefreshTokenUpsertOne {
-	return u.Update(func(s *RefreshTokenUpsert) {
-		s.ClearRotatedAt()
-	})
-}
-
-// Exec executes the query.
-func (u *RefreshTokenUpsertOne) Exec(ctx context.Context) error {
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for RefreshTokenCreate.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *RefreshTokenUpsertOne) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *RefreshTokenUpsertOne) ID(ctx context.Context) (id uuid.UUID, err error) {
-	if u.create.driver.Dialect() == dialect.MySQL {
-		// In case of "ON CONFLICT", there is no way to get back non-numeric ID
-		// fields from the database since MySQL does not support the RETURNING clause.
-		return id, errors.New("ent: RefreshTokenUpsertOne.ID is not supported by MySQL driver. Use RefreshTokenUpsertOne.Exec instead")
-	}
-	node, err := u.create.Save(ctx)
-	if err != nil {
-		return id, err
-	}
-	return node.ID, nil
-}
-
-// IDX is like ID, but panics if an error occurs.
-func (u *RefreshTokenUpsertOne) IDX(ctx context.Context) uuid.UUID {
-	id, err := u.ID(ctx)
-	if err != nil {
-		panic(err)
-	}
-	return id
-}
-
 // RefreshTokenCreateBulk is the builder for creating many RefreshToken entities in bulk.
 type RefreshTokenCreateBulk struct {
 	config
 	err      error
 	builders []*RefreshTokenCreate
-	conflict []sql.ConflictOption
 }
 
 // Save creates the RefreshToken entities in the database.
@@ -446,7 +249,6 @@ func (_c *RefreshTokenCreateBulk) Save(ctx context.Context) ([]*RefreshToken, er
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
-					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -493,159 +295,6 @@ func (_c *RefreshTokenCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *RefreshTokenCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
-		panic(err)
-	}
-}
-
-// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
-// of the `INSERT` statement. For example:
-//
-//	client.RefreshToken.CreateBulk(builders...).
-//		OnConflict(
-//			// Update the row with the new values
-//			// the was proposed for insertion.
-//			sql.ResolveWithNewValues(),
-//		).
-//		// Override some of the fields with custom
-//		// update values.
-//		Update(func(u *ent.RefreshTokenUpsert) {
-//			SetSessionID(v+v).
-//		}).
-//		Exec(ctx)
-func (_c *RefreshTokenCreateBulk) OnConflict(opts ...sql.ConflictOption) *RefreshTokenUpsertBulk {
-	_c.conflict = opts
-	return &RefreshTokenUpsertBulk{
-		create: _c,
-	}
-}
-
-// OnConflictColumns calls `OnConflict` and configures the columns
-// as conflict target. Using this option is equivalent to using:
-//
-//	client.RefreshToken.Create().
-//		OnConflict(sql.ConflictColumns(columns...)).
-//		Exec(ctx)
-func (_c *RefreshTokenCreateBulk) OnConflictColumns(columns ...string) *RefreshTokenUpsertBulk {
-	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
-	return &RefreshTokenUpsertBulk{
-		create: _c,
-	}
-}
-
-// RefreshTokenUpsertBulk is the builder for "upsert"-ing
-// a bulk of RefreshToken nodes.
-type RefreshTokenUpsertBulk struct {
-	create *RefreshTokenCreateBulk
-}
-
-// UpdateNewValues updates the mutable fields using the new values that
-// were set on create. Using this option is equivalent to using:
-//
-//	client.RefreshToken.Create().
-//		OnConflict(
-//			sql.ResolveWithNewValues(),
-//			sql.ResolveWith(func(u *sql.UpdateSet) {
-//				u.SetIgnore(refreshtoken.FieldID)
-//			}),
-//		).
-//		Exec(ctx)
-func (u *RefreshTokenUpsertBulk) UpdateNewValues() *RefreshTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		for _, b := range u.create.builders {
-			if _, exists := b.mutation.ID(); exists {
-				s.SetIgnore(refreshtoken.FieldID)
-			}
-			if _, exists := b.mutation.SessionID(); exists {
-				s.SetIgnore(refreshtoken.FieldSessionID)
-			}
-			if _, exists := b.mutation.TokenHash(); exists {
-				s.SetIgnore(refreshtoken.FieldTokenHash)
-			}
-			if _, exists := b.mutation.SecretHash(); exists {
-				s.SetIgnore(refreshtoken.FieldSecretHash)
-			}
-			if _, exists := b.mutation.ParentID(); exists {
-				s.SetIgnore(refreshtoken.FieldParentID)
-			}
-			if _, exists := b.mutation.CreatedAt(); exists {
-				s.SetIgnore(refreshtoken.FieldCreatedAt)
-			}
-			if _, exists := b.mutation.ExpiresAt(); exists {
-				s.SetIgnore(refreshtoken.FieldExpiresAt)
-			}
-		}
-	}))
-	return u
-}
-
-// Ignore sets each column to itself in case of conflict.
-// Using this option is equivalent to using:
-//
-//	client.RefreshToken.Create().
-//		OnConflict(sql.ResolveWithIgnore()).
-//		Exec(ctx)
-func (u *RefreshTokenUpsertBulk) Ignore() *RefreshTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
-	return u
-}
-
-// DoNothing configures the conflict_action to `DO NOTHING`.
-// Supported only by SQLite and PostgreSQL.
-func (u *RefreshTokenUpsertBulk) DoNothing() *RefreshTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.DoNothing())
-	return u
-}
-
-// Update allows overriding fields `UPDATE` values. See the RefreshTokenCreateBulk.OnConflict
-// documentation for more info.
-func (u *RefreshTokenUpsertBulk) Update(set func(*RefreshTokenUpsert)) *RefreshTokenUpsertBulk {
-	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
-		set(&RefreshTokenUpsert{UpdateSet: update})
-	}))
-	return u
-}
-
-// SetRotatedAt sets the "rotated_at" field.
-func (u *RefreshTokenUpsertBulk) SetRotatedAt(v time.Time) *RefreshTokenUpsertBulk {
-	return u.Update(func(s *RefreshTokenUpsert) {
-		s.SetRotatedAt(v)
-	})
-}
-
-// UpdateRotatedAt sets the "rotated_at" field to the value that was provided on create.
-func (u *RefreshTokenUpsertBulk) UpdateRotatedAt() *RefreshTokenUpsertBulk {
-	return u.Update(func(s *RefreshTokenUpsert) {
-		s.UpdateRotatedAt()
-	})
-}
-
-// ClearRotatedAt clears the value of the "rotated_at" field.
-func (u *RefreshTokenUpsertBulk) ClearRotatedAt() *RefreshTokenUpsertBulk {
-	return u.Update(func(s *RefreshTokenUpsert) {
-		s.ClearRotatedAt()
-	})
-}
-
-// Exec executes the query.
-func (u *RefreshTokenUpsertBulk) Exec(ctx context.Context) error {
-	if u.create.err != nil {
-		return u.create.err
-	}
-	for i, b := range u.create.builders {
-		if len(b.conflict) != 0 {
-			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the RefreshTokenCreateBulk instead", i)
-		}
-	}
-	if len(u.create.conflict) == 0 {
-		return errors.New("ent: missing options for RefreshTokenCreateBulk.OnConflict")
-	}
-	return u.create.Exec(ctx)
-}
-
-// ExecX is like Exec, but panics if an error occurs.
-func (u *RefreshTokenUpsertBulk) ExecX(ctx context.Context) {
-	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -2,10 +2,12 @@ package server
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"authbff/graph/auth"
 	"authbff/rest"
 	"authbff/web"
 )
@@ -20,13 +22,23 @@ func (o Options) mountExplore(r chi.Router, schema *ast.Schema) error {
 		get("/playground", web.Page("playground"))
 	}
 	if o.Docs {
-		doc, err := rest.OpenAPI(schema)
-		if err != nil {
-			return err
-		}
-		get("/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		// The document is generated on its first request, not at start: generating it
+		// probes the password rule, which loads the common-password list (0.9 MB of heap,
+		// loaded lazily so that a process that has checked no password does not hold it;
+		// issue 12). It depends on nothing but the compiled-in schema, operations and
+		// rules, so it cannot fail in one process and not in the tests that generate it
+		// (rest/openapi_test.go); if it ever did, the error is logged and answered as an
+		// internal error.
+		doc := sync.OnceValues(func() ([]byte, error) { return rest.OpenAPI(schema) })
+		get("/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, err := doc()
+			if err != nil {
+				o.Log.ErrorContext(r.Context(), "generating the OpenAPI document", "err", err)
+				rest.WriteError(w, &auth.Error{Code: auth.CodeInternal, Message: auth.MsgInternal}, o.Now())
+				return
+			}
 			w.Header().Set("Cache-Control", "no-cache")
-			rest.WriteJSON(w, http.StatusOK, doc)
+			rest.WriteJSON(w, http.StatusOK, b)
 		}))
 		get("/docs", web.Page("docs"))
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,8 +39,17 @@ func TestThreeReplicasStartTogetherOnEmptyPostgres(t *testing.T) {
 			t.Fatalf("round %d: register: %d %v", round, status, m)
 		}
 		for i, c := range replicas {
-			if status, m := post(t, c.url+"/v1/auth/login", map[string]any{"username": user, "password": "replica-Password-1"}); status != 200 {
+			status, m := post(t, c.url+"/v1/auth/login", map[string]any{"username": user, "password": "replica-Password-1"})
+			if status != 200 {
 				t.Fatalf("round %d: login through replica %d: %d %v", round, i, status, m)
+			}
+			// The replicas agreed on one signing secret (the first start's insert wins,
+			// the others read it): a token one signed is good at every other.
+			access, _ := m["access_token"].(string)
+			for j, other := range replicas {
+				if status := getMe(t, other.url, access); status != 200 {
+					t.Fatalf("round %d: a token of replica %d at replica %d: %d", round, i, j, status)
+				}
 			}
 		}
 		applied := 0
@@ -216,4 +226,18 @@ func TestServeMigrationGuards(t *testing.T) {
 			}
 		}
 	})
+}
+
+// getMe answers the status of GET /v1/auth/me with the bearer token.
+func getMe(t *testing.T, base, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/auth/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"authbff/ent"
-	"authbff/ent/setting"
 )
 
 // Signing algorithms (AUTH_JWT_ALG). Tokens are verified with the configured one only.
@@ -253,8 +252,7 @@ func (s *Service) RotateKeys(ctx context.Context) (*KeyInfo, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Setting.Create().SetID(settingKeyRing).SetValue(val).
-			OnConflictColumns(setting.FieldID).UpdateValue().Exec(ctx)
+		return s.putSetting(ctx, tx, settingKeyRing, val)
 	})
 	if err != nil {
 		return nil, err

@@ -185,8 +185,9 @@ func lastOwner(ctx context.Context, tx *ent.Tx, m *ent.Membership) (bool, error)
 	return n <= 1, err
 }
 
-// addMember puts uid in org with role, or changes the role of an existing membership.
+// addMember makes uid a member of org with role. Its callers create org in the same
+// transaction (sign-up's personal workspace, a new organization), so the membership is
+// always new; an invite that meets an existing membership is decided in invites.go.
 func addMember(ctx context.Context, tx *ent.Tx, uid, org uuid.UUID, role membership.Role, now time.Time) error {
-	return tx.Membership.Create().SetID(uuid.New()).SetUserID(uid).SetOrgID(org).SetRole(role).SetCreatedAt(now).
-		OnConflictColumns(membership.FieldUserID, membership.FieldOrgID).UpdateRole().Exec(ctx)
+	return tx.Membership.Create().SetID(uuid.New()).SetUserID(uid).SetOrgID(org).SetRole(role).SetCreatedAt(now).Exec(ctx)
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/google/uuid"
 
 	"authbff/ent"
-	"authbff/ent/setting"
 	"authbff/internal/deadline"
 )
 
@@ -38,6 +37,7 @@ type Service struct {
 	seal       *sealer // secrets at rest (AUTH_SECRET_KEY)
 	sqlite     bool
 	hot        hotSQL        // the hot paths' fixed statements (hotsql.go)
+	upsert     upsertSQL     // the settings' upserts (upsert.go)
 	rotations  groupCommit   // SQLite: refresh rotations queued to one committer (refresh.go)
 	writer     *ent.Client   // the committer's client: Store.Writer on SQLite, else db
 	verified   verifiedCache // access tokens already verified (verified.go)
@@ -85,6 +85,7 @@ func New(ctx context.Context, db *ent.Client, cfg Config) (*Service, error) {
 	s.sqlite = isSQLite(ctx, db)
 	s.writer = db
 	s.hot = newHotSQL(!s.sqlite)
+	s.upsert = newUpsertSQL(!s.sqlite)
 	if st := cfg.Store; st != nil {
 		if s.sqlite && st.Writer != nil {
 			s.writer = st.Writer
@@ -128,10 +129,9 @@ func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// DoNothing on an existing row may report "no rows" on some dialects: what counts is
-	// that the row can be read afterwards.
-	ierr := s.db.Setting.Create().SetID(name).SetValue(val).
-		OnConflictColumns(setting.FieldID).DoNothing().Exec(ctx)
+	// What counts is that the row can be read afterwards: another replica's insert may
+	// have won.
+	ierr := s.addSetting(ctx, name, val)
 	row, err := s.db.Setting.Get(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w (insert: %v)", name, err, ierr)

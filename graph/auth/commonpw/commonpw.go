@@ -23,6 +23,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -53,6 +54,7 @@ var (
 	// longest one. Every entry is ASCII, so an ASCII password longer than
 	// maxLen cannot be in the list.
 	count, maxLen int
+	loaded        atomic.Bool
 )
 
 func load() {
@@ -68,6 +70,7 @@ func load() {
 			panic("commonpw: embedded password list is corrupt: " + err.Error())
 		}
 		text = data
+		loaded.Store(true)
 	})
 }
 
@@ -153,6 +156,10 @@ func decompress(gz []byte) (string, error) {
 	}
 	return sb.String(), nil
 }
+
+// Loaded reports whether the list has been loaded into memory (by a password check,
+// or Count). Tests use it to show what loads it.
+func Loaded() bool { return loaded.Load() }
 
 // Count is the number of entries in the embedded list.
 func Count() int {
