@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -77,12 +76,7 @@ func (s *Service) auditSession(ctx context.Context, typ string, uid, sid *uuid.U
 	}
 }
 
-// execer is the ent client or a transaction: where a fixed statement runs.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// auditInsert records an audit event on ex: the service's client, or a transaction, so
+// auditInsert records an audit event on ex (execer, upsert.go): the service's client, or a transaction, so
 // that an event can commit with what it records (login: one commit, one fsync). A fixed
 // statement (hotsql.go: every login runs it) writing every column ent's Create wrote.
 func (s *Service) auditInsert(ctx context.Context, typ string, ex execer, uid, sid *uuid.UUID, data map[string]any) error {
