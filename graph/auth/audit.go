@@ -76,9 +76,10 @@ func (s *Service) auditSession(ctx context.Context, typ string, uid, sid *uuid.U
 	}
 }
 
-// auditInsert records an audit event on ex (execer, upsert.go): the service's client, or a transaction, so
-// that an event can commit with what it records (login: one commit, one fsync). A fixed
-// statement (hotsql.go: every login runs it) writing every column ent's Create wrote.
+// auditInsert records an audit event on ex (execer, upsert.go): the service's client,
+// or a transaction, so that an event can commit with what it records (login: one
+// commit, one fsync). A fixed statement (hotsql.go: every login runs it) writing every
+// column ent's Create wrote.
 func (s *Service) auditInsert(ctx context.Context, typ string, ex execer, uid, sid *uuid.UUID, data map[string]any) error {
 	cl := ClientFrom(ctx)
 	text := "{}"
