@@ -37,7 +37,7 @@ func (s *Service) SetActive(ctx context.Context, identifier string, active bool)
 		if active {
 			return nil
 		}
-		return signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "deactivated", now)
+		return s.signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "deactivated", now)
 	})
 }
 
@@ -77,7 +77,7 @@ func (s *Service) SetPassword(ctx context.Context, in SetPasswordInput) error {
 		if err := tx.User.UpdateOne(u).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		return signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "password_set_by_operator", now)
+		return s.signOutEverywhere(ctx, tx, u.ID, uuid.Nil, "password_set_by_operator", now)
 	})
 	if err != nil {
 		return err

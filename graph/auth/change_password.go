@@ -55,7 +55,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 		if err := tx.User.UpdateOneID(p.UserID).SetPasswordHash(hash).SetFailedLogins(0).SetUpdatedAt(now).Exec(ctx); err != nil {
 			return err
 		}
-		if err := signOutEverywhere(ctx, tx, p.UserID, p.SessionID, "password_changed", now); err != nil {
+		if err := s.signOutEverywhere(ctx, tx, p.UserID, p.SessionID, "password_changed", now); err != nil {
 			return err
 		}
 		return s.enqueueMail(ctx, tx, MailPasswordChanged, p.user.Email, mailData{Username: p.user.Username}, now)

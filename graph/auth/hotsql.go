@@ -16,14 +16,19 @@ import (
 	"github.com/google/uuid"
 
 	"authbff/ent"
+	"authbff/ent/auditevent"
 	"authbff/ent/membership"
+	"authbff/ent/onetimetoken"
 	"authbff/ent/session"
 	"authbff/ent/user"
 )
 
 // Hot paths (issue 12). The session check behind every authenticated request, the
-// refresh rotation and the login lookup run fixed SQL written once here instead of
-// statements that ent builds per request:
+// refresh rotation and the whole successful login (the account lookup, and in its
+// transaction the account update, the reset links it voids, the session's organization,
+// the session, the eviction beyond MaxSessions, the first refresh token and the audit
+// event) run fixed SQL written once here instead of statements that ent builds per
+// request:
 //
 //   - ent's builder costs tens of µs per query on these paths, and renders the session
 //     and membership checks as correlated EXISTS subqueries, which SQLite plans on every
@@ -33,10 +38,21 @@ import (
 //     go-sqlite3's per-connection statement cache (_stmt_cache_size in the DSN, see
 //     store.go), PostgreSQL through pgx's per-connection statement cache (its default
 //     mode). ent's own queries benefit from the same caches.
+//   - Where ent needs two statements for one step, the fixed SQL takes one: an update
+//     that answers the row (UPDATE … RETURNING instead of ent's UPDATE then SELECT), the
+//     eviction (one UPDATE … WHERE id IN (SELECT … OFFSET) instead of a SELECT of ids and
+//     an UPDATE), the session's organization (one ordered SELECT instead of up to two).
+//
+// The writes store what ent stores (the same columns, and Go values of the same types as
+// ent's arguments: uuid.UUID, time.Time, strings for enums and JSON text), so that ent
+// reads them back unchanged everywhere else (login_sql_test.go compares them field by
+// field on both databases). Where a function is shared with other callers
+// (voidResetTokens, loginOrg, startSession, auditInsert…), every caller runs the fixed
+// statement: one place for each.
 //
 // ent stays the schema and the home of everything else; these statements are tested on
-// SQLite and PostgreSQL by the whole suite (every authenticated request and every refresh
-// runs them).
+// SQLite and PostgreSQL by the whole suite (every authenticated request, every refresh
+// and every login runs them).
 
 // hotSQL holds the statements, rendered once for the dialect's placeholders.
 type hotSQL struct {
@@ -55,6 +71,16 @@ type hotSQL struct {
 	refreshCurrent      string // the current (unrotated) child of a token, by parent_id: its id and hashes
 	sessionTouch        string // last_used_at
 	sessionRevoke       string // revoke a live session with a reason
+
+	// Login (login.go) and the session start it shares with register (sessions.go).
+	loginUser     string // the account a login names, by username_key or email_key
+	loginUpdate   string // last_login, failed_logins = 0 and a rehashed password, answering the row
+	loginOrg      string // the organization a new session starts in
+	resetVoid     string // void a user's outstanding reset links
+	userLock      string // the user's row lock (PostgreSQL; "" on SQLite, see lockUser)
+	sessionInsert string // a new session
+	sessionEvict  string // revoke a user's live sessions beyond the newest MaxSessions
+	auditInsert   string // an audit event
 
 	// pgRotate is the whole common-case rotation on PostgreSQL in one statement (one
 	// round trip, one implicit transaction): find the token by id and secret_hash (a
@@ -125,11 +151,70 @@ func newHotSQL(postgres bool) hotSQL {
 	UPDATE sessions SET last_used_at = $3 WHERE id IN (SELECT session_id FROM r)
 )
 SELECT t.session_id, t.org_id, t.user_id, t.roles FROM t JOIN r ON r.id = t.id`
+	h.loginSQL(cols, postgres)
 	for _, q := range []*string{&h.authUser, &h.authUserOrg, &h.refreshLookup, &h.refreshLookupLegacy, &h.refreshMark, &h.refreshInsert,
-		&h.refreshPrune, &h.refreshCurrent, &h.sessionTouch, &h.sessionRevoke} {
+		&h.refreshPrune, &h.refreshCurrent, &h.sessionTouch, &h.sessionRevoke,
+		&h.loginUser, &h.loginUpdate, &h.loginOrg, &h.resetVoid, &h.userLock, &h.sessionInsert, &h.sessionEvict, &h.auditInsert} {
 		*q = rebind(*q, postgres)
 	}
 	return h
+}
+
+// loginSQL renders the statements of a successful login (before rebind). cols are the
+// userCols qualified by the alias u.
+func (h *hotSQL) loginSQL(cols string, postgres bool) {
+	plain := strings.Join(userCols, ", ")
+	// ent's First: no ORDER BY (the two keys are each unique, and a login names one
+	// account; should a username_key equal another account's email_key, which register
+	// and the profile forbid, either row is the answer as before). Each side of the OR
+	// is a search of its unique index (SQLite's OR-by-union, PostgreSQL's BitmapOr).
+	h.loginUser = "SELECT " + cols + " FROM " + user.Table + " u WHERE u." + user.FieldUsernameKey + " = ? OR u." +
+		user.FieldEmailKey + " = ? LIMIT 1"
+	// What ent's UpdateOneID(…).SetLastLogin(now).SetFailedLogins(0)[.SetPasswordHash(h)]
+	// wrote, in one statement that answers the row instead of ent's UPDATE and SELECT.
+	// updated_at is left alone as ent left it (the schema has no UpdateDefault: a login
+	// is not an edit of the account). A NULL new hash keeps the stored one (COALESCE), so
+	// that one statement text serves a login with and without a rehash.
+	h.loginUpdate = "UPDATE " + user.Table + " SET " + user.FieldLastLogin + " = ?, " + user.FieldFailedLogins + " = 0, " +
+		user.FieldPasswordHash + " = COALESCE(?, " + user.FieldPasswordHash + ") WHERE " + user.FieldID + " = ? RETURNING " + plain
+	// The personal workspace while the user is still its member, else the oldest
+	// membership (created_at, then id), else NULL: ent's two queries (an EXISTS, then an
+	// ordered First) as one. The first scalar subquery is a search of the unique
+	// (user_id, org_id) index; COALESCE evaluates the second (a sort of the user's few
+	// memberships) only when the first finds nothing, i.e. when the user left the
+	// workspace or has none (a NULL workspace matches no row). Measured against one
+	// SELECT ordered by CASE WHEN org_id = ? (a sorter on every login): 5% of a login's
+	// CPU in BenchmarkLoginCheapHash for that form.
+	h.loginOrg = "SELECT COALESCE((SELECT " + membership.FieldOrgID + " FROM " + membership.Table + " WHERE " +
+		membership.FieldUserID + " = ? AND " + membership.FieldOrgID + " = ?), (SELECT " + membership.FieldOrgID + " FROM " +
+		membership.Table + " WHERE " + membership.FieldUserID + " = ? ORDER BY " + membership.FieldCreatedAt + ", " +
+		membership.FieldID + " LIMIT 1))"
+	// The kind is a constant of the statement, stored as ent stores the enum (its name).
+	h.resetVoid = "UPDATE " + onetimetoken.Table + " SET " + onetimetoken.FieldUsedAt + " = ? WHERE " + onetimetoken.FieldUserID +
+		" = ? AND " + onetimetoken.FieldKind + " = '" + string(onetimetoken.KindResetPassword) + "' AND " +
+		onetimetoken.FieldUsedAt + " IS NULL"
+	if postgres {
+		h.userLock = "SELECT " + user.FieldID + " FROM " + user.Table + " WHERE " + user.FieldID + " = ? FOR UPDATE"
+	}
+	// Every column ent's Create set (revoke_reason stays NULL as ent left it).
+	h.sessionInsert = "INSERT INTO " + session.Table + " (" + session.FieldID + ", " + session.FieldUserID + ", " +
+		session.FieldOrgID + ", " + session.FieldCreatedAt + ", " + session.FieldLastUsedAt + ", " + session.FieldExpiresAt + ", " +
+		session.FieldIP + ", " + session.FieldUserAgent + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	// ent's SELECT of the ids beyond the newest MaxSessions and its UPDATE of them, as
+	// one statement. An OFFSET without a LIMIT is `LIMIT -1 OFFSET` in SQLite's grammar
+	// (it has no OFFSET alone) and `OFFSET` in PostgreSQL's.
+	offset := " LIMIT -1 OFFSET ?"
+	if postgres {
+		offset = " OFFSET ?"
+	}
+	h.sessionEvict = "UPDATE " + session.Table + " SET " + session.FieldRevokedAt + " = ?, " + session.FieldRevokeReason +
+		" = 'evicted' WHERE " + session.FieldID + " IN (SELECT " + session.FieldID + " FROM " + session.Table + " WHERE " +
+		session.FieldUserID + " = ? AND " + session.FieldRevokedAt + " IS NULL AND " + session.FieldExpiresAt + " > ?" +
+		" ORDER BY " + session.FieldCreatedAt + " DESC, " + session.FieldID + " DESC" + offset + ")"
+	// Every column ent's Create set.
+	h.auditInsert = "INSERT INTO " + auditevent.Table + " (" + auditevent.FieldID + ", " + auditevent.FieldType + ", " +
+		auditevent.FieldUserID + ", " + auditevent.FieldSessionID + ", " + auditevent.FieldIP + ", " + auditevent.FieldUserAgent +
+		", " + auditevent.FieldData + ", " + auditevent.FieldCreatedAt + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 }
 
 // refreshKeep is how many refresh tokens a session keeps: its current one and the

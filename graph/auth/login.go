@@ -2,13 +2,15 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
 	"authbff/ent"
 	"authbff/ent/onetimetoken"
-	"authbff/ent/user"
 )
 
 // LoginInput is the login form: username is a username or an e-mail address.
@@ -71,8 +73,8 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*AuthResult, error)
 		return nil, err
 	}
 	key := foldKey(in.Username)
-	u, err := s.db.User.Query().Where(user.Or(user.UsernameKey(key), user.EmailKey(key))).First(ctx)
-	if err != nil && !ent.IsNotFound(err) {
+	u, err := s.loginUser(ctx, key)
+	if err != nil {
 		return nil, Internal(err)
 	}
 	account := "?" + key
@@ -109,20 +111,16 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*AuthResult, error)
 	now := s.now()
 	var res *AuthResult
 	err = s.inTx(ctx, func(tx *ent.Tx) error {
-		upd := tx.User.UpdateOneID(u.ID).SetLastLogin(now).SetFailedLogins(0)
-		if newHash != "" {
-			upd.SetPasswordHash(newHash)
-		}
-		fresh, err := upd.Save(ctx)
+		fresh, err := s.loginUpdate(ctx, tx, u.ID, now, newHash)
 		if err != nil {
 			return err
 		}
 		// The password works: a reset link still waiting in the mailbox is no longer
 		// needed, and must not stay usable by whoever reads that mailbox later.
-		if err := voidResetTokens(ctx, tx, u.ID, now); err != nil {
+		if err := s.voidResetTokens(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		org, err := loginOrg(ctx, tx, fresh)
+		org, err := s.loginOrg(ctx, tx, fresh)
 		if err != nil {
 			return err
 		}
@@ -133,13 +131,42 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*AuthResult, error)
 		res = &AuthResult{Tokens: toks, User: userFromEnt(fresh)}
 		// The event commits with the session it records: one commit (one fsync on
 		// SQLite) per login instead of two.
-		return s.auditCreate(ctx, EventLoginSucceeded, tx.AuditEvent, &u.ID, &toks.sessionID, nil).Exec(ctx)
+		return s.auditInsert(ctx, EventLoginSucceeded, tx, &u.ID, &toks.sessionID, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.resetLimit(ctx, LimitLoginAccount, perClient(ctx, account))
 	return res, nil
+}
+
+// loginUser is the account key names (its username_key or email_key), or nil.
+func (s *Service) loginUser(ctx context.Context, key string) (*ent.User, error) {
+	var u *ent.User
+	err := s.queryRow(ctx, func(r rowScanner) (err error) {
+		u, err = scanUser(r)
+		return err
+	}, s.hot.loginUser, key, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// loginUpdate records a successful login of uid in tx (last_login, failed_logins back to
+// 0, and newHash unless it is empty) and answers the account as it now is. An account
+// deleted since the lookup is an internal error, as ent's NotFoundError was.
+func (s *Service) loginUpdate(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time, newHash string) (*ent.User, error) {
+	hash := sql.NullString{String: newHash, Valid: newHash != ""}
+	var u *ent.User
+	err := txQueryRow(ctx, tx, func(r rowScanner) (err error) {
+		u, err = scanUser(r)
+		return err
+	}, s.hot.loginUpdate, now, hash, uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("auth: account %s not found recording its login: %w", uid, err)
+	}
+	return u, err
 }
 
 // overAccount checks, without spending, the failed-login limits of account: the

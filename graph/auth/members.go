@@ -139,7 +139,7 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, orgID, userID 
 		if err != nil {
 			return err
 		}
-		fallback, err := loginOrg(ctx, tx, u)
+		fallback, err := s.loginOrg(ctx, tx, u)
 		if err != nil {
 			return err
 		}

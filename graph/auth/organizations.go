@@ -13,7 +13,6 @@ import (
 	"authbff/ent"
 	"authbff/ent/membership"
 	"authbff/ent/organization"
-	"authbff/ent/user"
 )
 
 // Role is a member's role in an organization.
@@ -163,11 +162,15 @@ func lockOrg(ctx context.Context, tx *ent.Tx, org uuid.UUID) error {
 }
 
 // lockUser takes a user's row lock for the rest of tx (PostgreSQL): the session cap and
-// other per-user rules then see every concurrent change of that user.
-func lockUser(ctx context.Context, tx *ent.Tx, uid uuid.UUID) error {
-	q := tx.User.Query().Where(user.ID(uid))
-	q.Modify(forUpdateOnPostgres)
-	_, err := q.IDs(ctx)
+// other per-user rules then see every concurrent change of that user. SQLite needs no
+// lock and runs no statement (ent's version ran a plain SELECT there, which locked
+// nothing more): its write transactions are IMMEDIATE, one at a time. A fixed
+// statement (hotsql.go: every login runs it).
+func (s *Service) lockUser(ctx context.Context, tx *ent.Tx, uid uuid.UUID) error {
+	if s.hot.userLock == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.hot.userLock, uid)
 	return err
 }
 

@@ -77,7 +77,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 		if err != nil {
 			return err
 		}
-		if err := signOutEverywhere(ctx, tx, uid, uuid.Nil, "password_reset", now); err != nil {
+		if err := s.signOutEverywhere(ctx, tx, uid, uuid.Nil, "password_reset", now); err != nil {
 			return err
 		}
 		notify = u
@@ -94,18 +94,19 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetPasswordInput) erro
 
 // voidResetTokens ends every outstanding reset link of uid: a reset link must not outlive
 // the password it was sent to replace (change-password, reset, operator set-password)
-// nor the account's deactivation.
-func voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
-	return tx.OneTimeToken.Update().Where(onetimetoken.UserID(uid), onetimetoken.KindEQ(onetimetoken.KindResetPassword),
-		onetimetoken.UsedAtIsNil()).SetUsedAt(now).Exec(ctx)
+// nor the account's deactivation, and a successful login voids them too (login.go). A
+// fixed statement (hotsql.go: every login runs it).
+func (s *Service) voidResetTokens(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
+	_, err := tx.ExecContext(ctx, s.hot.resetVoid, now, uid)
+	return err
 }
 
 // signOutEverywhere ends, in tx, what must not outlive an account's old password or its
 // deactivation: every outstanding reset link (voidResetTokens) and every live session of
 // uid but keep (the change-password caller's own; uuid.Nil keeps none), revoked with
 // reason. One rule for change-password, reset, operator set-password and deactivation.
-func signOutEverywhere(ctx context.Context, tx *ent.Tx, uid, keep uuid.UUID, reason string, now time.Time) error {
-	if err := voidResetTokens(ctx, tx, uid, now); err != nil {
+func (s *Service) signOutEverywhere(ctx context.Context, tx *ent.Tx, uid, keep uuid.UUID, reason string, now time.Time) error {
+	if err := s.voidResetTokens(ctx, tx, uid, now); err != nil {
 		return err
 	}
 	q := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil())

@@ -28,17 +28,16 @@ type AuthResult struct {
 }
 
 // startSession creates a session with its first refresh token for u, ending the oldest
-// sessions beyond MaxSessions, and signs the first access token.
+// sessions beyond MaxSessions, and signs the first access token. Its statements are
+// fixed (hotsql.go: every login and register runs them).
 func (s *Service) startSession(ctx context.Context, tx *ent.Tx, u *ent.User, org *uuid.UUID, now time.Time) (Tokens, error) {
-	if err := lockUser(ctx, tx, u.ID); err != nil {
+	if err := s.lockUser(ctx, tx, u.ID); err != nil {
 		return Tokens{}, err
 	}
 	cl := ClientFrom(ctx)
 	sid := newOrderedID()
-	sess := tx.Session.Create().SetID(sid).SetUserID(u.ID).SetNillableOrgID(org).
-		SetCreatedAt(now).SetLastUsedAt(now).SetExpiresAt(now.Add(s.cfg.SessionMaxAge)).
-		SetIP(truncate(cl.IP, 64)).SetUserAgent(truncate(cl.UserAgent, 512))
-	if _, err := sess.Save(ctx); err != nil {
+	if _, err := tx.ExecContext(ctx, s.hot.sessionInsert, sid, u.ID, nullID(org), now, now, now.Add(s.cfg.SessionMaxAge),
+		truncate(cl.IP, 64), truncate(cl.UserAgent, 512)); err != nil {
 		return Tokens{}, err
 	}
 	if err := s.evictSessions(ctx, tx, u.ID, now); err != nil {
@@ -66,8 +65,8 @@ func (s *Service) storeRefresh(ctx context.Context, tx *ent.Tx, sid uuid.UUID, n
 	if err != nil {
 		return "", err
 	}
-	err = tx.RefreshToken.Create().SetID(id).SetSessionID(sid).SetSecretHash(secretHash).
-		SetCreatedAt(now).SetExpiresAt(exp).Exec(ctx)
+	// The first token of a session has no parent (NULL parent_id, as ent's Create left it).
+	_, err = tx.ExecContext(ctx, s.hot.refreshInsert, id, sid, nil, secretHash, now, exp)
 	return token, err
 }
 
@@ -86,16 +85,20 @@ func NewRefreshRow(r io.Reader) (id uuid.UUID, token string, secretHash []byte, 
 // that insert sessions without logging in (cmd/seed).
 func NewSessionID() uuid.UUID { return newOrderedID() }
 
-// evictSessions ends the oldest live sessions of a user beyond MaxSessions.
+// evictSessions ends the oldest live sessions of a user beyond MaxSessions, in one
+// fixed statement (hotsql.go).
 func (s *Service) evictSessions(ctx context.Context, tx *ent.Tx, uid uuid.UUID, now time.Time) error {
-	ids, err := tx.Session.Query().
-		Where(session.UserID(uid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)).
-		Order(ent.Desc(session.FieldCreatedAt), ent.Desc(session.FieldID)).
-		Offset(s.cfg.MaxSessions).IDs(ctx)
-	if err != nil || len(ids) == 0 {
-		return err
+	_, err := tx.ExecContext(ctx, s.hot.sessionEvict, now, uid, now, s.cfg.MaxSessions)
+	return err
+}
+
+// nullID is a nullable uuid column's argument: NULL for nil (as ent leaves a nillable
+// field it is not given), else the id.
+func nullID(id *uuid.UUID) uuid.NullUUID {
+	if id == nil {
+		return uuid.NullUUID{}
 	}
-	return tx.Session.Update().Where(session.IDIn(ids...)).SetRevokedAt(now).SetRevokeReason("evicted").Exec(ctx)
+	return uuid.NullUUID{UUID: *id, Valid: true}
 }
 
 // Logout ends the caller's session: its access and refresh tokens stop working at once.

@@ -75,24 +75,14 @@ func (s *Service) SwitchOrg(ctx context.Context, p *Principal, in SwitchOrgInput
 }
 
 // loginOrg is the organization a new session starts in: the personal workspace while
-// the user is still its member, else the oldest membership, else none.
-func loginOrg(ctx context.Context, tx *ent.Tx, u *ent.User) (*uuid.UUID, error) {
-	if u.DefaultWorkspaceID != nil {
-		ok, err := tx.Membership.Query().Where(membership.UserID(u.ID), membership.OrgID(*u.DefaultWorkspaceID)).Exist(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return u.DefaultWorkspaceID, nil
-		}
-	}
-	m, err := tx.Membership.Query().Where(membership.UserID(u.ID)).
-		Order(ent.Asc(membership.FieldCreatedAt), ent.Asc(membership.FieldID)).First(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
+// the user is still its member, else the oldest membership, else none. One fixed
+// statement (hotsql.go: every login runs it).
+func (s *Service) loginOrg(ctx context.Context, tx *ent.Tx, u *ent.User) (*uuid.UUID, error) {
+	var org uuid.NullUUID
+	err := txQueryRow(ctx, tx, func(r rowScanner) error { return r.Scan(&org) }, s.hot.loginOrg,
+		u.ID, nullID(u.DefaultWorkspaceID), u.ID)
+	if err != nil || !org.Valid {
 		return nil, err
 	}
-	return &m.OrgID, nil
+	return &org.UUID, nil
 }
