@@ -15,7 +15,7 @@ import (
 	"authbff/graph/auth"
 )
 
-// The OpenAPI document (/openapi.json) is generated, at start-up, from what the REST
+// The OpenAPI document (/openapi.json) is generated, on its first request, from what the REST
 // adapter itself runs, so that it cannot drift from it:
 //   - paths, methods, bearer security, query and body parameters: the route table and
 //     each persisted operation's variables (names, order, required, JSON type);
