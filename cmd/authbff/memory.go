@@ -80,9 +80,10 @@ func applyMemorySettings(cfg *config, log *slog.Logger) {
 // releaseStartupMemory returns to the operating system what starting took and serving
 // does not keep: the dummy password hash the service computes at start (one argon2id
 // block, 19 MiB at the default parameters), migrations and the schema being built (the
-// OpenAPI document waits for its first request). Without it the idle process kept it all (RSS ~80 MiB after
-// start, issue 12), since an idle heap never reaches its next collection. Once, before
-// the listener opens: a forced collection of a small heap (a few ms).
+// OpenAPI document waits for its first request). Without it the idle process kept it
+// all (RSS ~80 MiB after start, issue 12), since an idle heap never reaches its next
+// collection. Once, before the listener opens: a forced collection of a small heap (a
+// few ms).
 func releaseStartupMemory() {
 	debug.FreeOSMemory()
 	trimCHeap()
