@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
+	"authbff/graph/auth"
 	"authbff/migrations"
 	"authbff/migrations/plan"
 )
@@ -60,14 +61,15 @@ func openPG(t *testing.T, u string) *sql.DB {
 	return db
 }
 
+// openSQLite opens path as serve does (auth.Open: the same DSN and connector).
 func openSQLite(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?_fk=1&_journal_mode=WAL&_busy_timeout=10000")
+	st, err := auth.Open(context.Background(), "sqlite:"+path, auth.OpenOrCreate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { st.Close() })
+	return st.DB
 }
 
 // copyDir copies a dialect's committed migrations into a temp dir.

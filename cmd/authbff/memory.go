@@ -49,7 +49,7 @@ const hashQuiet = 10 * time.Millisecond
 // the page views allocate their way up to that goal through memory no collection
 // reuses: first touches, page faults and cold caches. Measured (07 Dec, issue 12): the
 // 2,000 `/me` that follow a login, one at a time, took 2.3 page faults and ~290 us of
-// server CPU each (4,864 faults: 19 MiB of pages), and 0.1 faults and ~200 us with this
+// server CPU each (4,864 faults: 19 MiB of pages), and 0.03-0.7 faults and ~200 us with this
 // collection (the floor: ~220 us); unloaded `/me` latency 290-300 -> 210-240 us.
 // Not at the end of every hash: collecting after each of a client's back-to-back logins
 // made each ~2 ms slower and spent 2-10 ms more CPU (the collection, then the next hash

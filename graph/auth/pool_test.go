@@ -3,7 +3,9 @@ package auth_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"authbff/graph/auth"
@@ -58,5 +60,42 @@ func TestPoolKeepsHalfOnPostgres(t *testing.T) {
 	defer pg.Close()
 	if idle, closed := holdAll(t, pg.DB, 6); idle != 3 || closed != 3 {
 		t.Errorf("PostgreSQL after a burst of 6: %d idle, %d closed; want 3 and 3", idle, closed)
+	}
+}
+
+// TestConcurrentOpenOfANewFile: stores opening one new SQLite file at once (replicas on
+// one machine starting together, or `migrate up` beside `serve`) all open it. The first
+// connections race to switch the new file to WAL, and SQLite answers the loser BUSY
+// without waiting; the connector waits and opens again (~3% of rounds failed before).
+func TestConcurrentOpenOfANewFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for round := range 40 {
+		url := "sqlite:" + filepath.Join(t.TempDir(), "new.db")
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		start := make(chan struct{})
+		for i := range errs {
+			wg.Go(func() {
+				<-start
+				st, err := auth.Open(ctx, url, auth.OpenOrCreate)
+				if err == nil {
+					var mode string
+					err = st.DB.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+					if err == nil && mode != "wal" {
+						err = fmt.Errorf("journal_mode %q, want wal", mode)
+					}
+					st.Close()
+				}
+				errs[i] = err
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, store %d: %v", round, i, err)
+			}
+		}
 	}
 }
