@@ -4,8 +4,6 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
-	"sync"
-	"time"
 
 	"authbff/graph/auth"
 )
@@ -31,69 +29,17 @@ const gcPercent = 200
 // -> 0.89 of the floor, CPU per login 1.14-1.18x -> 1.09-1.10x, peak after the login
 // case 152-154 -> 133-135 MiB, two same-moment pairs of harness runs). Set back when the
 // last hash ends, so page views between logins keep gcPercent.
-const gcPercentHashing = 90
-
-// hashQuiet is how long no password hash may have run before serve collects (hashGC).
-// Longer than the gap between back-to-back logins of one client or a burst (a round
-// trip, well under a millisecond here), so a burst collects once, at its end, and short
-// enough that the page views after a login run on the small heap.
-const hashQuiet = 10 * time.Millisecond
-
-// hashGC is serve's auth.Config.HashActivity: it switches the GC percent while password
-// hashes run (gcPercentHashing) and collects once when hashing has stopped for
-// hashQuiet.
 //
-// Why collect: a collection that runs while a hash runs (most do: the hash is what
-// allocates) counts the hash's block (19 MiB at the defaults) as live, so the next
-// goal is ~3x that, ~60 MiB, for a service whose live heap is ~2 MiB. After the hash
-// the page views allocate their way up to that goal through memory no collection
-// reuses: first touches, page faults and cold caches. Measured (07 Dec, issue 12): the
-// 2,000 `/me` that follow a login, one at a time, took 2.3 page faults and ~290 us of
-// server CPU each (4,864 faults: 19 MiB of pages), and 0.03-0.7 faults and ~200 us with this
-// collection (the floor: ~220 us); unloaded `/me` latency 290-300 -> 210-240 us.
-// Not at the end of every hash: collecting after each of a client's back-to-back logins
-// made each ~2 ms slower and spent 2-10 ms more CPU (the collection, then the next hash
-// faulting in the block the scavenger had handed back).
-type hashGC struct {
-	afterFunc func(time.Duration, func()) *time.Timer // time.AfterFunc; tests replace it
-	collect   func()                                  // runtime.GC
-
-	mu      sync.Mutex
-	running bool
-	timer   *time.Timer
-}
-
-// activity is called with true when the first hash starts and false when the last
-// one ends (auth's hasher serialises the calls).
-func (g *hashGC) activity(running bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.running = running
-	if running {
-		debug.SetGCPercent(gcPercentHashing)
-		if g.timer != nil {
-			g.timer.Stop()
-		}
-		return
-	}
-	debug.SetGCPercent(gcPercent)
-	if g.timer == nil {
-		g.timer = g.afterFunc(hashQuiet, g.quiet)
-	} else {
-		g.timer.Reset(hashQuiet)
-	}
-}
-
-// quiet runs hashQuiet after the last hash ended: it collects unless a hash has
-// started since (a hash that starts during the collection only shares it).
-func (g *hashGC) quiet() {
-	g.mu.Lock()
-	running := g.running
-	g.mu.Unlock()
-	if !running {
-		g.collect()
-	}
-}
+// Measured and not done (issue 12, 07 Dec): a collection once hashing has stopped for
+// 10 ms. A collection that runs during a hash counts its block as live, so the page
+// views after a login allocate up to a goal of ~60 MiB through pages the heap does not
+// have resident: one at a time, the 2,000 /me after a login took 2.3 page faults and
+// ~270 us of CPU each, and 0.03-0.7 faults and ~205 us with the collection. But the
+// collection lets the scavenger hand the hash's block back to the kernel, and the next
+// hash faults it in again: logins 50 ms apart cost 38 -> 47 ms of CPU each, and a mix of
+// logins every 100-200 ms with 500-1,000 /me a second 16-30% more CPU in all, with 2-6x
+// the page faults (BENCHMARKS.md, § Load runs).
+const gcPercentHashing = 90
 
 // memoryLimit is the soft memory limit serve sets (debug.SetMemoryLimit) when neither
 // AUTH_MEMORY_LIMIT nor GOMEMLIMIT gives one: 40 MiB for the service itself (its live
@@ -119,7 +65,13 @@ func memoryLimit(cfg auth.Config) int64 {
 func applyMemorySettings(cfg *config, log *slog.Logger) {
 	if !cfg.GOGCSet {
 		debug.SetGCPercent(gcPercent)
-		cfg.Auth.HashActivity = (&hashGC{afterFunc: time.AfterFunc, collect: runtime.GC}).activity
+		cfg.Auth.HashActivity = func(running bool) {
+			if running {
+				debug.SetGCPercent(gcPercentHashing)
+			} else {
+				debug.SetGCPercent(gcPercent)
+			}
+		}
 	}
 	limit := cfg.MemoryLimit
 	switch {

@@ -5,7 +5,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
-	"time"
 
 	"authbff/graph/auth"
 )
@@ -94,51 +93,6 @@ func TestMemorySettingsLeaveTheRuntimesOwn(t *testing.T) {
 		t.Errorf("GC percent while hashing %d, want %d", got, gcPercentHashing)
 	}
 	c.Auth.HashActivity(false)
-	if got := debug.SetGCPercent(gcPercent); got != gcPercent {
-		t.Errorf("GC percent after hashing %d, want %d", got, gcPercent)
-	}
-}
-
-// TestHashGCCollectsWhenHashingStops: when the last hash ends, serve collects once after
-// hashQuiet, unless a hash has started since. Not parallel: it switches the runtime's GC
-// percent as serve does, and puts it back.
-func TestHashGCCollectsWhenHashingStops(t *testing.T) {
-	prevGC := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(prevGC) })
-
-	var (
-		scheduled []time.Duration
-		fire      func()
-		collected int
-	)
-	g := &hashGC{
-		afterFunc: func(d time.Duration, f func()) *time.Timer {
-			scheduled, fire = append(scheduled, d), f
-			return time.AfterFunc(time.Hour, func() {}) // never fires here: the test calls f
-		},
-		collect: func() { collected++ },
-	}
-	g.activity(true)
-	if len(scheduled) != 0 {
-		t.Fatalf("a collection was scheduled while hashing: %v", scheduled)
-	}
-	g.activity(false)
-	if len(scheduled) != 1 || scheduled[0] != hashQuiet {
-		t.Fatalf("scheduled %v after the last hash, want one after %v", scheduled, hashQuiet)
-	}
-	g.activity(true) // a hash starts within hashQuiet: the timer is stopped ...
-	fire()           // ... and were it already running, it does not collect
-	if collected != 0 {
-		t.Fatalf("collected %d times while a hash ran, want 0", collected)
-	}
-	g.activity(false)
-	if len(scheduled) != 1 {
-		t.Errorf("a second timer was made (%v); the first is reset", scheduled)
-	}
-	fire()
-	if collected != 1 {
-		t.Errorf("collected %d times after hashing stopped, want 1", collected)
-	}
 	if got := debug.SetGCPercent(gcPercent); got != gcPercent {
 		t.Errorf("GC percent after hashing %d, want %d", got, gcPercent)
 	}
