@@ -37,8 +37,8 @@ const gcPercent = 200
 // ~270 us of CPU each, and 0.03-0.7 faults and ~205 us with the collection. But the
 // collection lets the scavenger hand the hash's block back to the kernel, and the next
 // hash faults it in again: logins 50 ms apart cost 38 -> 47 ms of CPU each, and a mix of
-// logins every 100-200 ms with 500-1,000 /me a second 16-30% more CPU in all, with 2-6x
-// the page faults (BENCHMARKS.md, § Load runs).
+// logins every 100-200 ms with 500-1,000 /me a second (cmd/mixload) as much CPU or up
+// to 18% more, with 5-50x the page faults (BENCHMARKS.md, § Load runs).
 const gcPercentHashing = 90
 
 // memoryLimit is the soft memory limit serve sets (debug.SetMemoryLimit) when neither
